@@ -1,0 +1,184 @@
+"""The one mechanism that scopes municipal data to a municipality (the tenant boundary).
+
+Every table that belongs to a municipality inherits `MunicipalModel`. Its default manager reads the
+*current scope* from a context variable and filters by it, so no view, form, admin page, API view or
+job has to remember to filter:
+
+- a municipality's id: reads see only its rows; writes must belong to it;
+- `PLATFORM`: no filter, for platform work such as seeding demo data or national exports;
+- `NOWHERE` (the default): reads see nothing and writes are refused, so code that forgot to enter
+  a scope fails closed instead of leaking another municipality's records.
+
+Web requests enter the scope of the user's active membership (`MunicipalityMiddleware`); commands
+and background jobs enter one explicitly with `scoped_to(municipality)` or `platform_scope()`.
+Django's base manager stays unscoped on purpose: it serves related-object access and saving, which
+only ever reach rows that were first read through a scoped manager.
+"""
+
+import contextvars
+from contextlib import contextmanager
+from enum import Enum
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.manager import HistoryManager
+from simple_history.models import HistoricalRecords
+
+
+class Scope(Enum):
+    PLATFORM = "platform"
+    NOWHERE = "nowhere"
+
+
+PLATFORM = Scope.PLATFORM
+NOWHERE = Scope.NOWHERE
+
+_current: contextvars.ContextVar[int | Scope] = contextvars.ContextVar("thesaban_scope", default=NOWHERE)
+
+
+class OutOfScope(PermissionDenied):
+    """A write to a municipality other than the one in scope."""
+
+
+def current_scope() -> int | Scope:
+    return _current.get()
+
+
+def current_municipality_id() -> int | None:
+    scope = _current.get()
+    return scope if isinstance(scope, int) else None
+
+
+def enter(scope: int | Scope) -> contextvars.Token:
+    if not isinstance(scope, (int, Scope)):
+        raise TypeError(f"scope must be a municipality id or a Scope, not {scope!r}")
+    return _current.set(scope)
+
+
+def leave(token: contextvars.Token) -> None:
+    _current.reset(token)
+
+
+@contextmanager
+def scoped_to(municipality):
+    """Run a block as if inside a request of `municipality` (a Municipality or its id)."""
+    token = enter(getattr(municipality, "pk", municipality))
+    try:
+        yield
+    finally:
+        leave(token)
+
+
+@contextmanager
+def platform_scope():
+    """Run a block with no municipal filter (seeding, migrations of data, national roll-up)."""
+    token = enter(PLATFORM)
+    try:
+        yield
+    finally:
+        leave(token)
+
+
+def check_writable(municipality_id: int | None) -> None:
+    scope = _current.get()
+    if scope is PLATFORM:
+        return
+    if scope is NOWHERE or municipality_id != scope:
+        raise OutOfScope(_("ไม่มีสิทธิ์แก้ไขข้อมูลของเทศบาลอื่น"))
+
+
+def scope_filter(queryset: models.QuerySet, field: str = "municipality_id") -> models.QuerySet:
+    scope = _current.get()
+    if scope is PLATFORM:
+        return queryset
+    if scope is NOWHERE:
+        return queryset.none()
+    return queryset.filter(**{field: scope})
+
+
+class MunicipalQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            check_writable(obj.municipality_id)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs):
+        for key in ("municipality", "municipality_id"):
+            if key in kwargs:
+                target = kwargs[key]
+                check_writable(getattr(target, "pk", target))
+        return super().update(**kwargs)
+
+
+class MunicipalManager(models.Manager.from_queryset(MunicipalQuerySet)):
+    def get_queryset(self):
+        return scope_filter(super().get_queryset())
+
+
+class MunicipalHistoryManager(HistoryManager):
+    """Change history is municipal data too: scoped like the records themselves."""
+
+    scope_field = "municipality_id"
+
+    def get_super_queryset(self):
+        return scope_filter(super().get_super_queryset(), field=self.scope_field)
+
+
+class MunicipalityHistoryManager(MunicipalHistoryManager):
+    scope_field = "id"
+
+
+def municipal_history(**options) -> HistoricalRecords:
+    """HistoricalRecords whose rows are read through the tenancy scope (who, when, before/after)."""
+    options.setdefault("history_manager", MunicipalHistoryManager)
+    return HistoricalRecords(**options)
+
+
+class MunicipalModel(models.Model):
+    """Base of every table that belongs to a municipality: carries `municipality_id`, is scoped."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        on_delete=models.PROTECT,
+        verbose_name=gettext_lazy("เทศบาล"),
+        help_text=gettext_lazy("เทศบาลเจ้าของข้อมูล"),
+    )
+
+    objects = MunicipalManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        check_writable(self.municipality_id)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        check_writable(self.municipality_id)
+        return super().delete(*args, **kwargs)
+
+    def unique_error_message(self, model_class, unique_check):
+        """A duplicate within the municipality is reported on the field, with its value."""
+        others = [name for name in unique_check if name != "municipality"]
+        if "municipality" in unique_check and len(others) == 1:
+            field = model_class._meta.get_field(others[0])
+            return ValidationError(
+                gettext_lazy("%(field_label)s %(value)s มีอยู่แล้วในเทศบาลนี้"),
+                code="unique_in_municipality",
+                params={"field_label": field.verbose_name, "value": getattr(self, field.attname), "field": field.name},
+            )
+        return super().unique_error_message(model_class, unique_check)
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = {}
+            for key, messages in error.error_dict.items():
+                for message in messages:
+                    field = message.params["field"] if message.code == "unique_in_municipality" else key
+                    errors.setdefault(field, []).append(message)
+            raise ValidationError(errors) from None

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Prepare this machine for Thesaban: Debian packages, the virtualenv and a PostGIS database.
+# Idempotent and quiet when there is nothing to do, so `make run` and `make test` call it every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+PG_VERSION=15
+DEBIAN_PACKAGES=(
+  "postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3" postgresql-client-$PG_VERSION
+  gdal-bin libgdal-dev libgeos-c1v5 libproj25  # GeoDjango loads GDAL, GEOS and PROJ
+  gettext                                      # compilemessages for the Thai/English catalogues
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0  # WeasyPrint (PDF notices)
+  poppler-utils                                # pdftotext, used by the notice tests
+  fonts-thai-tlwg                              # Thai glyphs for the headless browser
+  chromium                                     # browser tests, driven by Playwright
+  python3-venv curl
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_debian_packages() {
+  local missing=()
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  say "Installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_virtualenv() {
+  [ -x "$VENV/bin/python" ] || { say "Creating $VENV"; "$PYTHON" -m venv "$VENV"; }
+  local stamp="$VENV/.requirements.sha256"
+  local want
+  want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "Installing Python requirements into $VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt
+    echo "$want" > "$stamp"
+  fi
+}
+
+# With DATABASE_URL unset, Thesaban uses a role and database of its own on the machine's cluster.
+ensure_local_database() {
+  if [ -n "${DATABASE_URL:-}" ]; then return; fi
+  if ! pg_lsclusters -h 2>/dev/null | awk -v v="$PG_VERSION" '$1==v && $2=="main"' | grep -q .; then
+    say "Creating PostgreSQL $PG_VERSION cluster"
+    as_root pg_createcluster "$PG_VERSION" main >/dev/null
+  fi
+  if ! pg_lsclusters -h | awk -v v="$PG_VERSION" '$1==v && $2=="main" {print $4}' | grep -q online; then
+    say "Starting PostgreSQL $PG_VERSION"
+    as_root pg_ctlcluster "$PG_VERSION" main start
+  fi
+  local psql=(as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtAX)
+  if [ "$(id -u)" -ne 0 ]; then psql=(sudo -u postgres psql -v ON_ERROR_STOP=1 -qtAX); fi
+  local db=${THESABAN_DB_NAME:-thesaban}
+  # Superuser only on this local development cluster: the test runner creates databases with PostGIS
+  # and the backup tests run pg_restore. A deployment brings its own DATABASE_URL.
+  "${psql[@]}" -c "DO \$\$BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'thesaban') THEN
+        CREATE ROLE thesaban LOGIN SUPERUSER PASSWORD 'thesaban';
+      END IF; END\$\$;"
+  if [ -z "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+    say "Creating database $db"
+    "${psql[@]}" -c "CREATE DATABASE \"$db\" OWNER thesaban ENCODING 'UTF8' TEMPLATE template0"
+  fi
+  "${psql[@]}" -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis"
+}
+
+install_debian_packages
+install_virtualenv
+ensure_local_database

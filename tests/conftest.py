@@ -1,0 +1,92 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database holds the two demo municipalities, as a real installation would.
+
+    Tests add their own municipalities with factories; the demo's records are the "other
+    municipality" that scoping must hide, and the pages that browser tests open.
+    """
+    from fixtures import demo
+
+    with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            pytest.fail("refusing to seed a database that is not a test database (mark the test django_db)")
+        demo.seed()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_root(tmp_path_factory):
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        return True
+    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())):
+        return True
+    from django.test import TestCase, TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    return bool(cls and issubclass(cls, TransactionTestCase) and not issubclass(cls, TestCase))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run transactional tests last: they empty the tables, demo included, when they finish."""
+    items.sort(key=_is_transactional)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo_site(django_db_setup, django_db_blocker):
+    """The platform served by a real server process on 127.0.0.1, against the test database."""
+    with django_db_blocker.unblock():
+        db = connection.settings_dict
+    port = _free_port()
+    host, port_ = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgis://{db['USER']}:{db['PASSWORD']}@{host}:{port_}/{db['NAME']}",
+        "DEBUG": "true",
+        "THESABAN_DEMO": "true",
+        "MEDIA_ROOT": settings.MEDIA_ROOT,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError(f"the test server did not start: {server.stderr.read().decode()[-2000:]}") from None
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=10)

@@ -1,0 +1,278 @@
+"""factory_boy factories for every municipal model, with geometry inside its municipality.
+
+Municipal rows are written in the platform scope (tenancy.py), as a seeding job would; tests then
+read them through the scope of the person they act as.
+"""
+
+import datetime
+import random
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
+from factory.django import DjangoModelFactory
+
+from assets.choices import BuildingType, InfrastructureKind, OwnerKind, SignType, Structure, UseCategory
+from assets.models import (
+    Building,
+    BuildingUse,
+    InfrastructureAsset,
+    LandUse,
+    Owner,
+    Ownership,
+    Parcel,
+    ParcelLineage,
+    Signboard,
+    SignboardPhoto,
+)
+from fixtures.demo import juristic_id, national_id
+from municipalities.choices import MunicipalityKind, Role
+from municipalities.models import Block, Membership, Municipality, Zone
+from municipalities.tenancy import platform_scope
+
+TEST_PASSWORD = "correct horse battery staple"
+MUNICIPALITY_SIZE_DEG = 0.05  # about 5.4 km a side at 13.5° N
+PARCEL_SIZE_DEG = 0.0004  # about 44 m
+
+
+def square(lon: float, lat: float, size: float) -> Polygon:
+    return Polygon.from_bbox((lon, lat, lon + size, lat + size))
+
+
+def municipality_origin(n: int) -> tuple[float, float]:
+    """Test municipalities sit side by side along latitude 15° N, away from the demo towns."""
+    return 99.0 + (n % 200) * 0.06, 15.0 + (n // 200) * 0.06
+
+
+class PlatformFactory(DjangoModelFactory):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with platform_scope():
+            return super()._create(model_class, *args, **kwargs)
+
+
+class MunicipalityFactory(PlatformFactory):
+    class Meta:
+        model = Municipality
+
+    code = factory.Sequence(lambda n: f"9{n:05d}")
+    name_th = factory.Sequence(lambda n: f"ทดสอบ{n}")
+    name_en = factory.Sequence(lambda n: f"Test {n}")
+    kind = MunicipalityKind.SUBDISTRICT
+    province_th = "ทดสอบ"
+    boundary = factory.Sequence(
+        lambda n: MultiPolygon(square(*municipality_origin(n), MUNICIPALITY_SIZE_DEG), srid=4326)
+    )
+    area_srid = 32647
+
+
+def _inside(municipality, n: int, size: float = PARCEL_SIZE_DEG) -> Polygon:
+    """The n-th little square of a 100 × 100 grid inside the municipality's boundary."""
+    lon0, lat0, _, _ = municipality.boundary.extent
+    step = MUNICIPALITY_SIZE_DEG / 101
+    i = n % 10_000
+    return square(lon0 + step * (1 + i % 100), lat0 + step * (1 + i // 100), min(size, step * 0.9))
+
+
+class ZoneFactory(PlatformFactory):
+    class Meta:
+        model = Zone
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    code = factory.Sequence(lambda n: f"{n % 100:02d}")
+    name = factory.LazyAttribute(lambda o: f"เขต {o.code}")
+    geom = factory.LazyAttribute(lambda o: o.municipality.boundary)
+
+
+class BlockFactory(PlatformFactory):
+    class Meta:
+        model = Block
+
+    zone = factory.SubFactory(ZoneFactory)
+    municipality = factory.SelfAttribute("zone.municipality")
+    code = factory.Sequence(lambda n: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n % 26])
+    geom = factory.LazyAttribute(lambda o: o.municipality.boundary)
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        if len(kwargs["code"]) == 1:
+            kwargs["code"] = kwargs["zone"].code + kwargs["code"]
+        return kwargs
+
+
+class ParcelFactory(PlatformFactory):
+    class Meta:
+        model = Parcel
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    parcel_code = factory.Sequence(lambda n: f"01A{n % 1000:03d}" if n < 1000 else f"01B{n % 1000:03d}/{n // 1000:03d}")
+    geom = factory.LazyAttributeSequence(lambda o, n: MultiPolygon(_inside(o.municipality, n), srid=4326))
+    deed_type = "chanote"
+    deed_number = factory.Sequence(lambda n: str(10000 + n))
+    area_sq_wah = Decimal("100.00")
+    price_per_sq_wah = Decimal("30000.00")
+
+
+class LandUseFactory(PlatformFactory):
+    class Meta:
+        model = LandUse
+
+    parcel = factory.SubFactory(ParcelFactory)
+    municipality = factory.SelfAttribute("parcel.municipality")
+    use = UseCategory.RESIDENTIAL_OTHER
+    area_sq_wah = factory.SelfAttribute("parcel.area_sq_wah")
+
+
+class ParcelLineageFactory(PlatformFactory):
+    class Meta:
+        model = ParcelLineage
+
+    parent = factory.SubFactory(ParcelFactory)
+    municipality = factory.SelfAttribute("parent.municipality")
+    child = factory.SubFactory(ParcelFactory, municipality=factory.SelfAttribute("..municipality"))
+    kind = "split"
+    recorded_on = datetime.date(2026, 1, 15)
+
+
+class BuildingFactory(PlatformFactory):
+    class Meta:
+        model = Building
+
+    parcel = factory.SubFactory(ParcelFactory)
+    municipality = factory.SelfAttribute("parcel.municipality")
+    building_code = factory.LazyAttribute(lambda o: f"{o.parcel.parcel_code}-B001")
+    footprint = factory.LazyAttribute(lambda o: o.parcel.geom[0].buffer(-0.00005))
+    building_type = BuildingType.DETACHED_HOUSE
+    structure = Structure.WOOD
+    floors = 1
+    floor_area_m2 = Decimal("80.00")
+    year_built = 2016
+
+
+class BuildingUseFactory(PlatformFactory):
+    class Meta:
+        model = BuildingUse
+
+    building = factory.SubFactory(BuildingFactory)
+    municipality = factory.SelfAttribute("building.municipality")
+    use = UseCategory.RESIDENTIAL_OTHER
+    floor_area_m2 = factory.SelfAttribute("building.floor_area_m2")
+
+
+_ids = random.Random(2569)
+
+
+class OwnerFactory(PlatformFactory):
+    class Meta:
+        model = Owner
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    kind = OwnerKind.PERSON
+    title = "นาย"
+    first_name = factory.Sequence(lambda n: f"สมชาย{n}")
+    last_name = "ใจดี"
+    national_id = factory.LazyAttribute(
+        lambda o: national_id(_ids) if o.kind == OwnerKind.PERSON else juristic_id(_ids)
+    )
+    address = "99 หมู่ 1 ตำบลทดสอบ"
+
+
+class OwnershipFactory(PlatformFactory):
+    class Meta:
+        model = Ownership
+
+    parcel = factory.SubFactory(ParcelFactory)
+    municipality = factory.SelfAttribute("parcel.municipality")
+    owner = factory.SubFactory(OwnerFactory, municipality=factory.SelfAttribute("..municipality"))
+    share = Decimal(1)
+
+
+class SignboardFactory(PlatformFactory):
+    class Meta:
+        model = Signboard
+
+    parcel = factory.SubFactory(ParcelFactory)
+    municipality = factory.SelfAttribute("parcel.municipality")
+    signboard_code = factory.LazyAttribute(lambda o: f"{o.parcel.parcel_code}-P001")
+    location = factory.LazyAttribute(lambda o: o.parcel.geom.point_on_surface)
+    business_name = "ร้านทดสอบ"
+    width_cm = 123
+    height_cm = 77
+    sign_type = SignType.THAI_MIXED
+    installed_on = datetime.date(2025, 1, 10)
+
+
+class SignboardPhotoFactory(PlatformFactory):
+    class Meta:
+        model = SignboardPhoto
+
+    signboard = factory.SubFactory(SignboardFactory)
+    municipality = factory.SelfAttribute("signboard.municipality")
+    image = factory.django.ImageField(color="blue", width=40, height=30)
+    caption = "ด้านหน้า"
+
+
+class InfrastructureAssetFactory(PlatformFactory):
+    class Meta:
+        model = InfrastructureAsset
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    asset_code = factory.Sequence(lambda n: f"SL-{n:05d}")
+    kind = InfrastructureKind.STREETLIGHT
+    geom = factory.LazyAttributeSequence(lambda o, n: _inside(o.municipality, n).centroid)
+    condition = 2
+    replacement_cost = Decimal("25000.00")
+    useful_life_years = 15
+    attributes = factory.LazyFunction(lambda: {"lamp_type": "LED", "wattage": 90})
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    is_staff = True
+    password = factory.django.Password(TEST_PASSWORD)
+
+
+class MembershipFactory(PlatformFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    municipality = factory.SubFactory(MunicipalityFactory)
+    role = Role.TAX_OFFICER
+
+
+def road(municipality, n: int = 0) -> LineString:
+    cell = _inside(municipality, n, size=0.0004)
+    (x0, y0), (x1, y1) = cell.coords[0][0], cell.coords[0][2]
+    return LineString((x0, y0), (x1, y1), srid=4326)
+
+
+def point_in(municipality, n: int = 0) -> Point:
+    return _inside(municipality, n).centroid
+
+
+# One factory per municipal model: tests/municipalities/test_tenancy.py runs the isolation checks on each,
+# and fails when a new municipal model has no factory here.
+FACTORIES = {
+    Zone: ZoneFactory,
+    Block: BlockFactory,
+    Membership: MembershipFactory,
+    Parcel: ParcelFactory,
+    LandUse: LandUseFactory,
+    ParcelLineage: ParcelLineageFactory,
+    Building: BuildingFactory,
+    BuildingUse: BuildingUseFactory,
+    Owner: OwnerFactory,
+    Ownership: OwnershipFactory,
+    Signboard: SignboardFactory,
+    SignboardPhoto: SignboardPhotoFactory,
+    InfrastructureAsset: InfrastructureAssetFactory,
+}
