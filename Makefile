@@ -18,7 +18,7 @@ setup:
 run: setup
 	@$(PY) manage.py seed_demo
 	@scripts/banner.sh "http://$(HOST):$(PORT)/"
-	@exec $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@scripts/serve.sh $(HOST):$(PORT)
 
 lint:
 	$(VENV)/bin/ruff check .

@@ -29,7 +29,8 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is false")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
-DEFAULT_DATABASE_URL = "postgis://thesaban:thesaban@127.0.0.1:5432/thesaban"
+# The local database made by scripts/bootstrap.sh; THESABAN_DB_NAME lets several checkouts coexist.
+DEFAULT_DATABASE_URL = f"postgis://thesaban:thesaban@127.0.0.1:5432/{env_str('THESABAN_DB_NAME', 'thesaban')}"
 
 
 def _database(url: str) -> dict:
@@ -58,12 +59,17 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "simple_history",
-    "municipalities",
-    "assets",
-    "taxes",
-    "maps",
-    "fixtures",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "procrastinate.contrib.django",
 ]
+# Our own apps; each may offer `<app>/api/urls.py`, mounted under /api/v1/ (config/api_urls.py).
+THESABAN_APPS = ["municipalities", "assets", "taxes", "maps", "fixtures", "jobs"]
+INSTALLED_APPS += THESABAN_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -148,8 +154,33 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "procrastinate": {"level": "WARNING"}},
 }
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Thesaban API",
+    "DESCRIPTION": "ทะเบียนทรัพย์สิน ภาษีที่ดินและสิ่งปลูกสร้าง ภาษีป้าย และโครงสร้างพื้นฐานของเทศบาล",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Background work (imports, assessment runs, raster processing) runs in a Procrastinate worker
+# on the same PostgreSQL database; `make run` starts one beside the web server.
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 
 # Debian 12 ships GDAL 3.6, which cannot forbid network access from a malicious spatial reference.
 # GeoDjango here only parses geometries from forms and our own database; uploaded files are read by

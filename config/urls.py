@@ -12,6 +12,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("municipality/switch/", municipality_views.switch_municipality, name="switch-municipality"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jobs/", include("jobs.urls")),
+    path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

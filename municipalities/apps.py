@@ -8,3 +8,8 @@ class MunicipalitiesConfig(AppConfig):
 
     def ready(self):
         from municipalities import signals  # noqa: F401
+        from municipalities.menus import MenuItem, register
+        from municipalities.permissions import Capability
+
+        register(MenuItem("home", _("หน้าหลัก"), "home", tuple(Capability), order=0))
+        register(MenuItem("register", _("ทะเบียน"), "admin:index", (Capability.VIEW_REGISTER,), order=90))

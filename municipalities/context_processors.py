@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from municipalities.menus import menu_for
 from municipalities.permissions import capabilities_of
 from municipalities.selectors import memberships_of
 
@@ -13,4 +14,5 @@ def municipality(request):
         "capabilities": capabilities_of(membership.role if membership else None),
         "my_memberships": memberships_of(user) if user is not None else [],
         "demo_mode": settings.THESABAN_DEMO,
+        "menu": menu_for(request),
     }

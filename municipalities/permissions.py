@@ -52,3 +52,24 @@ def can(request, capability: Capability) -> bool:
     """Whether the request's active membership grants `capability` in its municipality."""
     membership = getattr(request, "membership", None)
     return membership is not None and capability in capabilities_of(membership.role)
+
+
+def capability_required(*capabilities: Capability):
+    """A view decorator: logged in, and the active membership grants one of `capabilities` (else 403)."""
+    from functools import wraps
+
+    from django.contrib.auth.decorators import login_required
+    from django.core.exceptions import PermissionDenied
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not any(can(request, capability) for capability in capabilities):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.required_capabilities = capabilities
+        return wrapped
+
+    return decorator

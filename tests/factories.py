@@ -27,6 +27,7 @@ from assets.models import (
     SignboardPhoto,
 )
 from fixtures.demo import juristic_id, national_id
+from jobs.models import BackgroundTask
 from municipalities.choices import MunicipalityKind, Role
 from municipalities.models import Block, Membership, Municipality, Zone
 from municipalities.tenancy import platform_scope
@@ -249,6 +250,15 @@ class MembershipFactory(PlatformFactory):
     role = Role.TAX_OFFICER
 
 
+class BackgroundTaskFactory(PlatformFactory):
+    class Meta:
+        model = BackgroundTask
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    kind = "test"
+    title = "งานทดสอบ"
+
+
 def road(municipality, n: int = 0) -> LineString:
     cell = _inside(municipality, n, size=0.0004)
     (x0, y0), (x1, y1) = cell.coords[0][0], cell.coords[0][2]
@@ -275,4 +285,5 @@ FACTORIES = {
     Signboard: SignboardFactory,
     SignboardPhoto: SignboardPhotoFactory,
     InfrastructureAsset: InfrastructureAssetFactory,
+    BackgroundTask: BackgroundTaskFactory,
 }
