@@ -71,7 +71,7 @@ ensure_local_database() {
     say "Creating database $db"
     "${psql[@]}" -c "CREATE DATABASE \"$db\" OWNER thesaban ENCODING 'UTF8' TEMPLATE template0"
   fi
-  "${psql[@]}" -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis"
+  "${psql[@]}" -d "$db" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis"
 }
 
 install_debian_packages
