@@ -11,6 +11,7 @@ around a line, in the municipality's UTM zone. Raw SQL here filters by municipal
 """
 
 import io
+import math
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +27,7 @@ from exactextract._exactextract import Feature
 from exactextract.feature import FeatureSource
 from exactextract.raster import NumPyRasterSource
 from pyproj import Transformer
-from rasterio.windows import from_bounds
+from rasterio.windows import Window, from_bounds
 
 from assets.choices import UseCategory
 from assets.models import Building, BuildingUse, InfrastructureAsset, LandUse, Parcel
@@ -35,6 +36,9 @@ from rasters.models import FloodAnalysis, FloodImpact, ImpactLayer
 from rasters.services import local_path
 
 POINT_BUFFER_M = 1.0
+# Cells touched by less than a millionth are slivers from the round trip through WGS 84 of a feature
+# drawn on cell edges; they would otherwise lend their depth to the maximum.
+MIN_COVERAGE = "min_coverage_frac=0.000001"
 MAIN_RESIDENCE = (UseCategory.RESIDENTIAL_MAIN, UseCategory.RESIDENTIAL_MAIN_BUILDING_ONLY)
 
 
@@ -91,7 +95,7 @@ def zonal_statistics(depth: np.ndarray, bounds: tuple, threshold: float, layer: 
     result = exact_extract(
         [NumPyRasterSource(flooded, *bounds, name="flooded"), NumPyRasterSource(water, *bounds, name="depth")],
         WKBFeatureSource(layer.ids, shapely.to_wkb(layer.geoms)),
-        ["mean", "max"],
+        [f"mean({MIN_COVERAGE})", f"max({MIN_COVERAGE})"],
         include_cols=["id"],
         output="pandas",
     )
@@ -157,9 +161,13 @@ def read_depth(dataset, layers: dict[str, Layer]) -> tuple[np.ndarray, tuple]:
     if len(every):
         xmin, ymin, xmax, ymax = shapely.total_bounds(every)
         left, bottom, right, top = max(left, xmin), max(bottom, ymin), min(right, xmax), min(top, ymax)
+    if left >= right or bottom >= top:  # the features' box misses the raster: read it all
+        left, bottom, right, top = dataset.bounds
     window = from_bounds(left, bottom, right, top, transform=dataset.transform)
-    window = window.round_offsets("floor").round_lengths("ceil")
-    window = window.intersection(rasterio.windows.Window(0, 0, dataset.width, dataset.height))
+    col0, row0 = max(math.floor(window.col_off), 0), max(math.floor(window.row_off), 0)
+    col1 = min(math.ceil(window.col_off + window.width), dataset.width)
+    row1 = min(math.ceil(window.row_off + window.height), dataset.height)
+    window = Window(col0, row0, max(col1 - col0, 1), max(row1 - row0, 1))
     band = dataset.read(1, window=window, masked=True)
     depth = np.ma.filled(band.astype(np.float32), np.nan)
     w_left, w_bottom, w_right, w_top = dataset.window_bounds(window)
@@ -174,8 +182,8 @@ def _store(analysis: FloodAnalysis, layer: str, stats: pd.DataFrame) -> int:
     target = {"parcel": "parcel_id", "building": "building_id", "asset": "asset_id"}[layer]
     buffer = io.StringIO()
     for fid, share, mean, peak in wet[["id", "flooded_share", "mean_depth_m", "max_depth_m"]].itertuples(index=False):
-        mean_text = "\\N" if pd.isna(mean) else f"{mean:.4f}"
-        peak_text = "\\N" if pd.isna(peak) else f"{peak:.4f}"
+        mean_text = "\\N" if pd.isna(mean) else f"{mean:.6f}"
+        peak_text = "\\N" if pd.isna(peak) else f"{peak:.6f}"
         buffer.write(
             f"{analysis.municipality_id}\t{analysis.pk}\t{layer}\t{fid}\t{share:.6f}\t{mean_text}\t{peak_text}\n"
         )

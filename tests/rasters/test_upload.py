@@ -47,14 +47,18 @@ class BadRasterTests(TestCase):
         return " ".join(caught.exception.messages)
 
     def test_a_raster_without_a_crs_is_refused(self):
-        path = write_tif(self.tmp / "no-crs.tif", np.ones((10, 10), np.float32), crs=None, transform=from_origin(0, 10, 1, 1))
+        path = write_tif(
+            self.tmp / "no-crs.tif", np.ones((10, 10), np.float32), crs=None, transform=from_origin(0, 10, 1, 1)
+        )
         assert "ไม่มีระบบพิกัด (CRS)" in self.refused(as_upload(path))
 
     def test_a_raster_that_misses_the_municipality_is_refused(self):
         elsewhere = MunicipalityFactory()  # 99° E, 15° N: far from Bangkok
         member = MembershipFactory(municipality=elsewhere, role=Role.ENGINEER).user
         with scoped_to(elsewhere), self.assertRaises(ValidationError) as caught:
-            services.raster_upload(municipality=elsewhere, acting_user=member, upload=as_upload(DEM), name="", kind="dem")
+            services.raster_upload(
+                municipality=elsewhere, acting_user=member, upload=as_upload(DEM), name="", kind="dem"
+            )
         assert f"ภาพอยู่นอกเขต{elsewhere.display_name}" in caught.exception.messages[0]
         assert not Raster._base_manager.filter(municipality=elsewhere).exists()
         assert set(stored_raster_files()) == self.before
@@ -76,7 +80,9 @@ class BadRasterTests(TestCase):
 
     def test_the_upload_page_shows_the_thai_message_and_keeps_nothing(self):
         self.client.login(username=self.engineer.username, password=TEST_PASSWORD)
-        path = write_tif(self.tmp / "no-crs.tif", np.ones((4, 4), np.uint8), crs=None, transform=from_origin(0, 4, 1, 1))
+        path = write_tif(
+            self.tmp / "no-crs.tif", np.ones((4, 4), np.uint8), crs=None, transform=from_origin(0, 4, 1, 1)
+        )
         with path.open("rb") as handle:
             response = self.client.post(reverse("rasters:upload"), {"name": "x", "kind": "dem", "file": handle})
         assert response.status_code == 400
@@ -97,7 +103,11 @@ class CloudOptimizedTests(TestCase):
         cls.outsider = MembershipFactory(role=Role.ENGINEER).user
         with scoped_to(cls.bangkok):
             cls.dem = services.raster_upload(
-                municipality=cls.bangkok, acting_user=cls.engineer, upload=as_upload(DEM), name="DEM คลองเตย", kind="dem"
+                municipality=cls.bangkok,
+                acting_user=cls.engineer,
+                upload=as_upload(DEM),
+                name="DEM คลองเตย",
+                kind="dem",
             )
             tasks.raster_convert(task_id=cls.dem.task_id, raster_id=cls.dem.pk)
             cls.photo = services.raster_upload(
