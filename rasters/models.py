@@ -49,7 +49,12 @@ class Raster(MunicipalModel):
         _("ช่วงค่าสำหรับแสดงผล"), default=list, blank=True, help_text=_("ค่าต่ำสุดและสูงสุด (เปอร์เซ็นไทล์ 2–98) ของแต่ละแบนด์")
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("ผู้อัปโหลด")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ผู้อัปโหลด"),
     )
     uploaded_at = models.DateTimeField(_("อัปโหลดเมื่อ"), auto_now_add=True)
     task = models.ForeignKey(
@@ -83,7 +88,12 @@ class FloodAnalysis(MunicipalModel):
     )
     summary = models.JSONField(_("สรุปผล"), default=dict, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("ผู้สั่งวิเคราะห์")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ผู้สั่งวิเคราะห์"),
     )
     created_at = models.DateTimeField(_("สั่งเมื่อ"), auto_now_add=True)
     finished_at = models.DateTimeField(_("เสร็จเมื่อ"), null=True, blank=True)

@@ -26,9 +26,9 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super().clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
+        single = super().clean
+        files = data if isinstance(data, list | tuple) else [data]
+        return [single(d, initial) for d in files if d]
 
 
 def apply_errors(form: forms.Form, error) -> None:

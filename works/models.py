@@ -197,7 +197,9 @@ class Complaint(MunicipalModel):
         verbose_name=_("ทรัพย์สินที่เกี่ยวข้อง"),
         help_text=_("ทรัพย์สินประเภทที่ตรงกันที่ใกล้ที่สุด หาให้โดยอัตโนมัติ"),
     )
-    asset_distance_m = models.DecimalField(_("ระยะห่างจากทรัพย์สิน (เมตร)"), max_digits=8, decimal_places=1, null=True)
+    asset_distance_m = models.DecimalField(
+        _("ระยะห่างจากทรัพย์สิน (เมตร)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("บันทึกเมื่อ"), auto_now_add=True)
 
     history = municipal_history()
@@ -279,7 +281,12 @@ class WorkOrder(MunicipalModel):
     resolution = models.TextField(_("ผลการดำเนินงาน"), blank=True)
     completed_on = models.DateField(_("วันที่ทำเสร็จ"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("ผู้เปิดงาน")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ผู้เปิดงาน"),
     )
     created_at = models.DateTimeField(_("เปิดงานเมื่อ"), auto_now_add=True)
     closed_at = models.DateTimeField(_("ปิดงานเมื่อ"), null=True, blank=True)

@@ -46,8 +46,11 @@ STATUS_COLOURS = {"open": "#b3261e", "assigned": "#e0a100", "in_progress": "#1f5
 
 def _map_of_orders(municipality, orders):
     m = new_map(bounds=municipality.boundary.extent)
+    data = selectors.work_orders_geojson(orders)
+    if not data["features"]:
+        return render_map(m)
     folium.GeoJson(
-        selectors.work_orders_geojson(orders),
+        data,
         name=_("ใบสั่งงาน"),
         marker=folium.CircleMarker(radius=7, weight=2, fill=True, fill_opacity=0.85),
         style_function=lambda f: {

@@ -252,6 +252,7 @@ class BangkokFloodTests(TestCase):
         by_code = {p.parcel_code: found[p.pk] for p in self.parcels if p.pk in found}
         for code, _kind, share, mean, deepest, _value in parcels:
             assert share == pytest.approx(by_code[code].flooded_share, abs=1e-4)
+            assert mean == pytest.approx(by_code[code].mean_depth_m, abs=1e-3)
             assert deepest == pytest.approx(by_code[code].max_depth_m, abs=1e-3)
         assert book["ครัวเรือน"].max_row - 1 == self.analysis.summary["households"]
 
