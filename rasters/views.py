@@ -142,12 +142,13 @@ def flood_detail(request, pk: int):
                 data,
                 name=f"{layer.label} ({len(data['features'])})",
                 style_function=lambda _f, style=style: style,
+                marker=folium.CircleMarker(radius=6, fill=True),
                 tooltip=folium.GeoJsonTooltip(
                     fields=["code", "kind", "share_pct", "mean_depth_m", "max_depth_m"],
                     aliases=[_("รหัส"), _("ประเภท"), _("ท่วม"), _("ลึกเฉลี่ย (ม.)"), _("ลึกสูงสุด (ม.)")],
                 ),
             ).add_to(m)
-        folium.LayerControl(collapsed=False).add_to(m)
+        folium.LayerControl(collapsed=True).add_to(m)
         summary = analysis.summary
         context.update(
             map=render_map(m),

@@ -11,4 +11,3 @@ class WorksConfig(AppConfig):
         from municipalities.permissions import Capability
 
         register(MenuItem("works", _("งานช่าง"), "works:work-orders", (Capability.VIEW_REGISTER,), order=40))
-        register(MenuItem("complaints", _("เรื่องร้องเรียน"), "works:complaints", (Capability.VIEW_REGISTER,), order=41))

@@ -45,9 +45,17 @@ STATUS_COLOURS = {"open": "#b3261e", "assigned": "#e0a100", "in_progress": "#1f5
 
 
 def _map_of_orders(municipality, orders):
-    m = new_map(bounds=municipality.boundary.extent)
+    """The listed orders on a map fitted to them (or to the municipality when none has a place)."""
     data = selectors.work_orders_geojson(orders)
-    if not data["features"]:
+    points = [f["geometry"]["coordinates"] for f in data["features"]]
+    if points:
+        lons, lats = [p[0] for p in points], [p[1] for p in points]
+        pad = 0.002  # about 200 m around the orders
+        bounds = (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
+    else:
+        bounds = municipality.boundary.extent
+    m = new_map(bounds=bounds)
+    if not points:
         return render_map(m)
     folium.GeoJson(
         data,
