@@ -18,9 +18,6 @@ from rest_framework.test import APIClient
 from assets.choices import InfrastructureKind
 from municipalities.choices import Role
 from municipalities.tenancy import platform_scope, scoped_to
-from works import services
-from works.choices import ComplaintChannel, ComplaintState
-from works.models import Complaint
 from tests.factories import (
     TEST_PASSWORD,
     InfrastructureAssetFactory,
@@ -29,6 +26,9 @@ from tests.factories import (
     road,
 )
 from tests.works.test_work_orders import photo
+from works import services
+from works.choices import ComplaintChannel, ComplaintState
+from works.models import Complaint
 
 GEOD = Geod(ellps="WGS84")
 TRAFFY_COLUMNS = [

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from assets.choices import InfrastructureKind
 from municipalities.choices import Role
 from municipalities.thai import be_year
-from works.lifecycle import depreciation, replacement_year
 from tests.factories import TEST_PASSWORD, InfrastructureAssetFactory, MembershipFactory, MunicipalityFactory, road
+from works.lifecycle import depreciation, replacement_year
 
 THIS_YEAR = timezone.localdate().year
 

@@ -14,9 +14,6 @@ from PIL import Image
 from assets.models import InfrastructureAsset
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
-from works import services
-from works.choices import ComplaintState, RepeatFrom, WorkOrderSource, WorkOrderStatus
-from works.models import Inspection, InspectionPhoto, WorkOrder
 from tests.factories import (
     TEST_PASSWORD,
     ComplaintFactory,
@@ -26,6 +23,9 @@ from tests.factories import (
     WorkOrderFactory,
     point_in,
 )
+from works import services
+from works.choices import ComplaintState, RepeatFrom, WorkOrderSource, WorkOrderStatus
+from works.models import Inspection, InspectionPhoto, WorkOrder
 
 TODAY = timezone.localdate()
 
