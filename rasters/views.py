@@ -17,9 +17,9 @@ from maps.offline import render as render_map
 from municipalities.permissions import Capability, can, capability_required
 from rasters import exports, selectors, services
 from rasters.forms import FloodAnalysisForm, RasterUploadForm
-from rasters.models import FloodAnalysis, ImpactLayer, Raster, RasterStatus
+from rasters.models import FloodAnalysis, ImpactLayer, Raster, RasterKind, RasterStatus
 from rasters.tiles import render_tile
-from works.forms import apply_errors
+from works.forms import apply_errors, say_errors
 
 VIEW = Capability.VIEW_REGISTER
 EDIT = Capability.EDIT_INFRASTRUCTURE
@@ -84,7 +84,9 @@ def raster_upload(request):
 @capability_required(VIEW)
 def raster_detail(request, pk: int):
     raster = get_object_or_404(Raster.objects.select_related("task"), pk=pk)
-    context = {"raster": raster, "can_edit": can(request, EDIT), "form": FloodAnalysisForm()}
+    threshold = Decimal("0.50") if raster.kind == RasterKind.FLOOD_EXTENT else Decimal("0.30")
+    form = FloodAnalysisForm(initial={"threshold_m": threshold})
+    context = {"raster": raster, "can_edit": can(request, EDIT), "form": form}
     if raster.status == RasterStatus.READY:
         m = new_map(bounds=_bounds(raster, request.municipality))
         _raster_layer(raster, m)
@@ -117,12 +119,11 @@ def flood_start(request, pk: int):
                 raster=raster, threshold_m=form.cleaned_data["threshold_m"], acting_user=request.user
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            say_errors(request, [error.messages])
         else:
             return redirect("rasters:flood", pk=analysis.pk)
     else:
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        say_errors(request, form.errors.values())
     return redirect("rasters:detail", pk=pk)
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from django.utils import timezone
@@ -33,8 +34,15 @@ class MultipleFileField(forms.FileField):
 
 def apply_errors(form: forms.Form, error) -> None:
     """Put a service's ValidationError on the form's fields (or on top of the form)."""
-    for field, messages in getattr(error, "message_dict", {None: error.messages}).items():
-        form.add_error(field if field in form.fields else None, messages)
+    for field, problems in getattr(error, "message_dict", {None: error.messages}).items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+def say_errors(request, groups) -> None:
+    """Errors of a form posted from a detail page, shown there as messages after the redirect."""
+    for group in groups:
+        for message in group:
+            messages.error(request, message)
 
 
 def assignable_users():
@@ -107,19 +115,6 @@ class InspectionForm(LocationFields):
         return data
 
 
-class WorkOrderForm(forms.Form):
-    title = forms.CharField(label=_("งาน"), max_length=200)
-    asset_code = forms.CharField(label=_("รหัสทรัพย์สิน"), max_length=30, required=False)
-    description = forms.CharField(label=_("รายละเอียด"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    due_on = forms.DateField(label=_("กำหนดเสร็จ"), widget=DATE)
-    priority = forms.ChoiceField(label=_("ความเร่งด่วน"), choices=Priority.choices, initial=Priority.NORMAL)
-    assignee = UserChoiceField(label=_("ผู้รับผิดชอบ"), queryset=None, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignable_users()
-
-
 class FollowUpOrderForm(forms.Form):
     """The few fields of an order opened from an inspection or a complaint."""
 
@@ -130,6 +125,15 @@ class FollowUpOrderForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignable_users()
+
+
+class WorkOrderForm(FollowUpOrderForm):
+    """An order opened by hand, for an asset given by its code or for none."""
+
+    title = forms.CharField(label=_("งาน"), max_length=200)
+    asset_code = forms.CharField(label=_("รหัสทรัพย์สิน"), max_length=30, required=False)
+    description = forms.CharField(label=_("รายละเอียด"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    field_order = ["title", "asset_code", "description", "due_on", "priority", "assignee"]
 
 
 class TransitionForm(forms.Form):

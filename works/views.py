@@ -22,7 +22,7 @@ from assets.models import InfrastructureAsset
 from maps.offline import new_map
 from maps.offline import render as render_map
 from municipalities.permissions import Capability, can, capability_required
-from municipalities.thai import be_year, format_baht
+from municipalities.thai import be_year
 from works import selectors, services
 from works.charts import bar_chart_svg
 from works.choices import CHECKLISTS, OPEN_STATUSES, TRANSITIONS, ComplaintChannel, ComplaintState, WorkOrderStatus
@@ -35,6 +35,7 @@ from works.forms import (
     TransitionForm,
     WorkOrderForm,
     apply_errors,
+    say_errors,
 )
 from works.models import Complaint, Inspection, MaintenanceSchedule, WorkOrder
 
@@ -184,8 +185,7 @@ def work_order_transition(request, pk: int):
                 completed_on=data["completed_on"],
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            say_errors(request, [error.messages])
         else:
             messages.success(
                 request, _("%(order)s: %(status)s") % {"order": order, "status": order.get_status_display()}
@@ -202,7 +202,7 @@ def work_order_transition(request, pk: int):
                         },
                     )
     else:
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        say_errors(request, form.errors.values())
     return redirect("works:work-order", pk=pk)
 
 
@@ -221,12 +221,11 @@ def work_order_photos(request, pk: int):
                 acting_user=request.user,
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            say_errors(request, [error.messages])
         else:
             messages.success(request, _("เพิ่มรูป %(n)s รูปแล้ว") % {"n": len(added)})
     else:
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        say_errors(request, form.errors.values())
     return redirect("works:work-order", pk=pk)
 
 
@@ -338,7 +337,7 @@ def schedule_create(request, pk: int):
         else:
             messages.success(request, _("สร้างแผน “%(schedule)s” และใบสั่งงานแรกแล้ว") % {"schedule": schedule})
             return redirect("works:asset", pk=pk)
-    messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    say_errors(request, form.errors.values())
     return redirect("works:asset", pk=pk)
 
 
@@ -358,13 +357,12 @@ def _follow_up(request, service, **source):
         try:
             order = service(acting_user=request.user, **source, **form.cleaned_data)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            say_errors(request, [error.messages])
         else:
             messages.success(request, _("เปิด%(order)s แล้ว") % {"order": order})
             return redirect("works:work-order", pk=order.pk)
     else:
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        say_errors(request, form.errors.values())
     name = "works:inspection" if isinstance(origin, Inspection) else "works:complaint"
     return redirect(name, pk=origin.pk)
 
@@ -469,13 +467,20 @@ def _plan(request):
     return selectors.replacement_plan(this_year=this_year, horizon_years=horizon, kind=kind), horizon, kind
 
 
+def _short_baht(value) -> str:
+    """Bar labels: 1,250,000 → "1.25 ล้าน", 85,000 → "85,000"."""
+    if value >= 1_000_000:
+        return _("%(n)s ล้าน") % {"n": f"{value / 1_000_000:,.2f}"}
+    return f"{value:,.0f}"
+
+
 @capability_required(VIEW)
 def lifecycle(request):
     plan, horizon, kind = _plan(request)
     chart = bar_chart_svg(
         [(str(be_year(y.year)), y.cost) for y in plan.years],
         title=_("ค่าเปลี่ยนทดแทนตามปี (บาท)"),
-        value_label=lambda v: f"{float(v) / 1e6:,.2f} ล." if v >= 1_000_000 else format_baht(v).split(".")[0],
+        value_label=_short_baht,
     )
     return render(
         request,
