@@ -2,7 +2,7 @@
 
 import json
 
-from assets.models import InfrastructureAsset
+from assets.models import InfrastructureAsset, Parcel
 from rasters.flood import affected_household_parcels
 from rasters.models import FloodAnalysis, FloodImpact, ImpactLayer
 
@@ -60,8 +60,6 @@ def impacts_geojson(analysis: FloodAnalysis, layer: str, limit: int = MAP_LIMIT)
 
 def households(analysis: FloodAnalysis):
     """Main-residence parcels affected, with their first building's house number."""
-    from assets.models import Parcel
-
     ids = affected_household_parcels(analysis)
     return Parcel.objects.filter(pk__in=ids).prefetch_related("buildings").order_by("parcel_code")
 
