@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
 ]
 # Our own apps; each may offer `<app>/api/urls.py`, mounted under /api/v1/ (config/api_urls.py).
-THESABAN_APPS = ["municipalities", "assets", "taxes", "maps", "fixtures", "jobs"]
+THESABAN_APPS = ["municipalities", "assets", "taxes", "maps", "fixtures", "jobs", "works", "rasters"]
 INSTALLED_APPS += THESABAN_APPS
 
 MIDDLEWARE = [
@@ -186,6 +186,11 @@ PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 # GeoDjango here only parses geometries from forms and our own database; uploaded files are read by
 # pyogrio/rasterio with the newer GDAL bundled in their wheels.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Uploaded rasters (orthophotos, DEMs, flood maps) above this size are refused before anything is stored.
+RASTER_MAX_UPLOAD_BYTES = env_int("RASTER_MAX_UPLOAD_BYTES", 500 * 1024 * 1024)
+# Residents' complaint form (the one page without login): reports accepted per address and hour.
+COMPLAINT_FORM_RATE_PER_HOUR = env_int("COMPLAINT_FORM_RATE_PER_HOUR", 10)
 
 # Demo data is synthetic; pages say so while this is on (see fixtures/).
 THESABAN_DEMO = env_bool("THESABAN_DEMO", default=DEBUG)

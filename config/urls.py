@@ -13,6 +13,9 @@ urlpatterns = [
     path("municipality/switch/", municipality_views.switch_municipality, name="switch-municipality"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jobs/", include("jobs.urls")),
+    path("works/", include("works.urls")),
+    path("rasters/", include("rasters.urls")),
+    path("report/", include("works.public_urls")),  # residents' complaint form: public, no login
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -31,6 +31,8 @@ from jobs.models import BackgroundTask
 from municipalities.choices import MunicipalityKind, Role
 from municipalities.models import Block, Membership, Municipality, Zone
 from municipalities.tenancy import platform_scope
+from rasters.models import FloodAnalysis, FloodImpact, Raster, RasterKind, RasterStatus
+from works.models import Complaint, Inspection, InspectionPhoto, MaintenanceSchedule, WorkOrder, WorkOrderPhoto
 
 TEST_PASSWORD = "correct horse battery staple"
 MUNICIPALITY_SIZE_DEG = 0.05  # about 5.4 km a side at 13.5° N
@@ -259,6 +261,111 @@ class BackgroundTaskFactory(PlatformFactory):
     title = "งานทดสอบ"
 
 
+class InspectionFactory(PlatformFactory):
+    class Meta:
+        model = Inspection
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    asset = factory.SubFactory(InfrastructureAssetFactory, municipality=factory.SelfAttribute("..municipality"))
+    inspected_on = datetime.date(2026, 3, 2)
+    inspector = factory.SubFactory(UserFactory)
+    condition = 3
+    checklist = factory.LazyFunction(lambda: {"lamp": "ok", "pole": "defect"})
+
+
+class InspectionPhotoFactory(PlatformFactory):
+    class Meta:
+        model = InspectionPhoto
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    inspection = factory.SubFactory(InspectionFactory, municipality=factory.SelfAttribute("..municipality"))
+    image = factory.django.ImageField(color="green", width=40, height=30)
+
+
+class MaintenanceScheduleFactory(PlatformFactory):
+    class Meta:
+        model = MaintenanceSchedule
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    asset = factory.SubFactory(InfrastructureAssetFactory, municipality=factory.SelfAttribute("..municipality"))
+    title = "ตรวจและทำความสะอาดโคมไฟ"
+    interval_months = 6
+
+
+class ComplaintFactory(PlatformFactory):
+    class Meta:
+        model = Complaint
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    channel = "web_form"
+    category = "streetlight"
+    description = "ไฟดับหน้าบ้าน"
+    location = factory.LazyAttributeSequence(lambda o, n: _inside(o.municipality, n).centroid)
+    reported_at = factory.LazyFunction(lambda: datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC))
+
+
+class WorkOrderFactory(PlatformFactory):
+    class Meta:
+        model = WorkOrder
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    number = factory.Sequence(lambda n: f"69-{n:05d}")
+    title = "ซ่อมไฟฟ้าส่องสว่าง"
+    asset = factory.SubFactory(InfrastructureAssetFactory, municipality=factory.SelfAttribute("..municipality"))
+    due_on = datetime.date(2026, 4, 1)
+    location = factory.LazyAttribute(lambda o: o.asset.geom if o.asset else None)
+
+
+class WorkOrderPhotoFactory(PlatformFactory):
+    class Meta:
+        model = WorkOrderPhoto
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    work_order = factory.SubFactory(WorkOrderFactory, municipality=factory.SelfAttribute("..municipality"))
+    stage = "before"
+    image = factory.django.ImageField(color="red", width=40, height=30)
+
+
+class RasterFactory(PlatformFactory):
+    class Meta:
+        model = Raster
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    name = factory.Sequence(lambda n: f"ภาพทดสอบ {n}")
+    kind = RasterKind.FLOOD_DEPTH
+    status = RasterStatus.READY
+    crs = "EPSG:32647"
+    footprint = factory.LazyAttribute(lambda o: o.municipality.boundary.envelope)
+    width = 100
+    height = 100
+    band_count = 1
+    dtype = "float32"
+    pixel_size = 10.0
+    size_bytes = 40_000
+
+
+class FloodAnalysisFactory(PlatformFactory):
+    class Meta:
+        model = FloodAnalysis
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    raster = factory.SubFactory(RasterFactory, municipality=factory.SelfAttribute("..municipality"))
+    threshold_m = Decimal("0.30")
+
+
+class FloodImpactFactory(PlatformFactory):
+    class Meta:
+        model = FloodImpact
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    analysis = factory.SubFactory(FloodAnalysisFactory, municipality=factory.SelfAttribute("..municipality"))
+    layer = "parcel"
+    parcel = factory.SubFactory(ParcelFactory, municipality=factory.SelfAttribute("..municipality"))
+    flooded_share = 0.5
+    mean_depth_m = 0.6
+    max_depth_m = 1.1
+
+
 def road(municipality, n: int = 0) -> LineString:
     cell = _inside(municipality, n, size=0.0004)
     (x0, y0), (x1, y1) = cell.coords[0][0], cell.coords[0][2]
@@ -286,4 +393,13 @@ FACTORIES = {
     SignboardPhoto: SignboardPhotoFactory,
     InfrastructureAsset: InfrastructureAssetFactory,
     BackgroundTask: BackgroundTaskFactory,
+    Inspection: InspectionFactory,
+    InspectionPhoto: InspectionPhotoFactory,
+    MaintenanceSchedule: MaintenanceScheduleFactory,
+    Complaint: ComplaintFactory,
+    WorkOrder: WorkOrderFactory,
+    WorkOrderPhoto: WorkOrderPhotoFactory,
+    Raster: RasterFactory,
+    FloodAnalysis: FloodAnalysisFactory,
+    FloodImpact: FloodImpactFactory,
 }

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WorksConfig(AppConfig):
+    name = "works"
+    verbose_name = _("งานช่างและโครงสร้างพื้นฐาน")
+
+    def ready(self):
+        from municipalities.menus import MenuItem, register
+        from municipalities.permissions import Capability
+
+        register(MenuItem("works", _("งานช่าง"), "works:work-orders", (Capability.VIEW_REGISTER,), order=40))
