@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
 ]
 # Our own apps; each may offer `<app>/api/urls.py`, mounted under /api/v1/ (config/api_urls.py).
-THESABAN_APPS = ["municipalities", "assets", "taxes", "maps", "fixtures", "jobs"]
+THESABAN_APPS = ["municipalities", "assets", "taxes", "maps", "fixtures", "jobs", "dataio"]
 INSTALLED_APPS += THESABAN_APPS
 
 MIDDLEWARE = [
@@ -189,3 +189,6 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # Demo data is synthetic; pages say so while this is on (see fixtures/).
 THESABAN_DEMO = env_bool("THESABAN_DEMO", default=DEBUG)
+
+# Imports (dataio): the largest upload accepted, and what a zip may expand to (4× that).
+DATAIO_MAX_UPLOAD_BYTES = env_int("DATAIO_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
