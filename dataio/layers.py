@@ -170,7 +170,7 @@ PARCELS = Layer(
         Column("survey_page", "survey", ("survey", "survey_no", "surveyno"), default=""),
         Column("map_sheet", "mapsheet", ("mapsheet", "utm", "sheet"), default=""),
         Column("map_scale", "scale", ("scale",)),
-        Column("area_sq_wah", "area_sqwah", ("area_sqwah", "area_wah", "sq_wah"), required=True),
+        Column("area_sq_wah", "area_sqwah", ("area_sqwah", "area_sq_wa", "area_wah", "sq_wah"), required=True),
         Column("price_per_sq_wah", "price_sqwa", ("price_sqwa", "price_wah", "price")),
         *OWNER_COLUMNS,
     ),

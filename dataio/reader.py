@@ -132,7 +132,9 @@ def _unpack(path: Path, folder: Path, limit: int) -> Path:
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir() and not Path(m.filename).name.startswith(".")]
         declared = sum(m.file_size for m in members)
-        if declared > limit * 4 or any(m.compress_size and m.file_size / m.compress_size > 200 for m in members):
+        # Deflate cannot shrink real survey data 500 times over; a member that claims to is a bomb.
+        bomb = any(m.file_size > 10_000_000 and m.file_size > 500 * max(m.compress_size, 1) for m in members)
+        if declared > limit * 4 or bomb:
             raise FileRefused(
                 _("ไฟล์ zip ขยายแล้วมีขนาดผิดปกติ (%(size)s MB) จึงไม่เปิด") % {"size": _mb(declared)},
                 code="zip_bomb",
@@ -291,7 +293,7 @@ def _read_vector(path: Path, kind: str, options: ReadOptions) -> SourceTable:
     if info.get("geometry_type") is None and kind != "kml":
         raise FileRefused(_("ชั้นข้อมูลในไฟล์ไม่มีรูปเรขาคณิต"), code="no_geometry")
     srid, transform_from = _crs_of(info.get("crs"), kind, options, has_prj=_has_prj(path, kind))
-    _meta, table = pyogrio.read_arrow(path, layer=layer, **read_kwargs)
+    _meta, table = pyogrio.read_arrow(path, layer=layer, force_2d=True, **read_kwargs)
     geometry_name = _meta.get("geometry_name") or "wkb_geometry"
     if geometry_name not in table.column_names:
         raise FileRefused(_("ชั้นข้อมูลในไฟล์ไม่มีรูปเรขาคณิต"), code="no_geometry")
@@ -509,7 +511,7 @@ def _from_frame(frame, kind: str, encoding: str | None, options: ReadOptions) ->
                 _("พิกัดในตารางไม่ใช่ลองจิจูด/ละติจูด: โปรดระบุระบบพิกัดของไฟล์ เช่น UTM 47N (EPSG:32647)"),
                 code="no_crs",
             )
-    wkb = pa.array(shapely.to_wkb(geoms), pa.binary())
+    wkb = pa.array(shapely.to_wkb(shapely.force_2d(geoms)), pa.binary())
     columns = {
         str(name): pa.array(frame[name].astype(object).where(frame[name].notna(), None).tolist(), pa.string())
         for name in frame.columns

@@ -75,6 +75,8 @@ def check_file(*, municipality, path: Path, options: ImportOptions, progress=Non
     with transaction.atomic():
         with connection.cursor() as cursor:
             stage, report = _stage_and_check(cursor, municipality, path, options, progress)
+            if not report["errors"]:
+                report["outcome"] = staging.outcome_counts(cursor, stage)
             if preview:
                 report["preview"] = _preview(cursor, stage)
         transaction.set_rollback(True)  # the staging tables go with the rollback
@@ -97,6 +99,7 @@ def import_file(
         if report["errors"]:
             raise ImportRefused(report)
         if dry_run:
+            report["outcome"] = staging.outcome_counts(cursor, stage)
             transaction.set_rollback(True)
             return report
         progress.say(_("บันทึกลงทะเบียน"))
@@ -138,7 +141,6 @@ def _stage_and_check(cursor, municipality, path: Path, options: ImportOptions, p
     progress.say(_("ตรวจสอบความถูกต้อง"))
     first, counts = staging.problems(cursor, stage, new_only=options.new_only)
     report = _report(layer, source, mapping, values, first, counts)
-    report["outcome"] = staging.outcome_counts(cursor, stage) if not report["errors"] else {}
     progress.advance(source.rows)
     return stage, report
 
@@ -168,7 +170,7 @@ def _family(geometry_type: str) -> str:
 def _report(layer: Layer, source, mapping, values, first, counts) -> dict:
     code_values = values.values.get(layer.code)
     rows = [
-        (index + 1, code_values.iat[index] if code_values is not None else None, kind, column, text)
+        (index + 1, _code_at(code_values, index), kind, column, text)
         for index, kind, column, text in values.problems
     ]
     counts = dict(counts)
@@ -204,6 +206,12 @@ def _report(layer: Layer, source, mapping, values, first, counts) -> dict:
         "by_kind": {kind: counts[kind] for kind in PROBLEM_KINDS if counts.get(kind)},
         "problems": problems,
     }
+
+
+def _code_at(codes, index: int) -> str | None:
+    if codes is None or codes.isna().iat[index]:
+        return None
+    return str(codes.iat[index])
 
 
 def _label(layer: Layer, column: str | None) -> str | None:

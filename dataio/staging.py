@@ -78,6 +78,10 @@ def _field(array: pa.Array) -> list[pa.Array]:
     return [_fixed(lengths), pc.fill_null(array, b"")]
 
 
+def _text(series) -> pa.Array:
+    return pa.Array.from_pandas(series.astype(object), type=pa.string())
+
+
 def copy_rows(cursor, table: str, arrays: list[pa.Array], progress=None, chunk: int = 200_000) -> None:
     """COPY arrays (row_no first) into `table` in binary form, built column-wise by Arrow."""
     n = len(arrays[0])
@@ -112,6 +116,8 @@ def load(
 ) -> None:
     layer = stage.layer
     text_columns = [c for c in stage.present if c != layer.code]
+    # Joins and aggregates over a million staged rows fit in memory with this; it ends with the transaction.
+    cursor.execute("SET LOCAL work_mem = '256MB'")
     cursor.execute(
         f"CREATE UNLOGGED TABLE {stage.raw} (row_no integer, code text, wkb bytea"
         + "".join(f", {c} text" for c in text_columns)
@@ -120,9 +126,9 @@ def load(
     code = normalised.values.get(layer.code)
     arrays = [
         _fixed(np.arange(1, normalised.rows + 1, dtype=">i4")),  # integer in COPY's binary form
-        pa.array(code.tolist() if code is not None else [None] * normalised.rows, pa.string()),
+        _text(code) if code is not None else pa.nulls(normalised.rows, pa.string()),
         wkb,
-        *(pa.array(normalised.values[c].tolist(), pa.string()) for c in text_columns),
+        *(_text(normalised.values[c]) for c in text_columns),
     ]
     copy_rows(cursor, stage.raw, arrays, progress)
 
@@ -133,23 +139,22 @@ def load(
         source = f"ST_Transform(ST_SetSRID({source}, %(srid)s), 4326)"
     else:
         source = f"ST_SetSRID({source}, 4326)"
-    source = f"ST_Force2D({source})"
     shape = _shape_sql(layer)
     # OFFSET 0 keeps each level from being flattened into the next, which would recompute its expressions.
     cursor.execute(
         f"""
         CREATE UNLOGGED TABLE {stage.rows} AS
         SELECT r.*, GeometryType(r.g) AS gtype,
-               CASE WHEN r.valid THEN ST_CoveredBy(r.g, %(boundary)s::geometry) END AS inside
+               CASE WHEN r.valid THEN ST_Covers(%(boundary)s::geometry, r.g) END AS inside
         FROM (
             SELECT q.*, CASE WHEN q.valid0 THEN q.g0 WHEN %(repair)s THEN {shape.format(g="ST_MakeValid(q.g0)")}
                              ELSE q.g0 END AS g,
                    CASE WHEN q.valid0 IS NOT FALSE THEN q.valid0
                         WHEN %(repair)s THEN ST_IsValid({shape.format(g="ST_MakeValid(q.g0)")}) ELSE false END AS valid,
+                   CASE WHEN q.valid0 = false THEN ST_IsValidReason(q.g0) END AS reason,
                    (q.valid0 = false AND %(repair)s) AS repaired
             FROM (
-                SELECT p.*, CASE WHEN p.empty THEN NULL ELSE ST_IsValid(p.g0) END AS valid0,
-                       CASE WHEN NOT p.empty AND NOT ST_IsValid(p.g0) THEN ST_IsValidReason(p.g0) END AS reason
+                SELECT p.*, CASE WHEN p.empty THEN NULL ELSE ST_IsValid(p.g0) END AS valid0
                 FROM (
                     SELECT s.*, x.g0, (x.g0 IS NULL OR ST_IsEmpty(x.g0)) AS empty
                     FROM {stage.raw} s
@@ -176,8 +181,6 @@ def load(
             "WHERE valid",
             [area_srid],
         )
-    cursor.execute(f"CREATE INDEX ON {stage.rows} (code)")
-    cursor.execute(f"ANALYZE {stage.rows}")
 
 
 def _shape_sql(layer: Layer) -> str:
@@ -200,7 +203,9 @@ def problems(cursor, stage: Stage, *, new_only: bool) -> list[tuple]:
         f"""
         CREATE TEMPORARY TABLE {stage.rows}_problems ON COMMIT DROP AS
         SELECT r.row_no, r.code, chk.kind, chk.col, chk.detail
-        FROM (SELECT r.*, count(*) OVER (PARTITION BY r.code) AS copies FROM {stage.rows} r) r
+        FROM {stage.rows} r
+        LEFT JOIN (SELECT code, count(*) AS copies FROM {stage.rows} GROUP BY code HAVING count(*) > 1) d
+               ON d.code = r.code
         LEFT JOIN {stage.table} e ON e.municipality_id = %(m)s AND e.{stage.column_sql(layer.code)} = r.code
         {joins}
         CROSS JOIN LATERAL (VALUES {", ".join(checks)}) AS chk(kind, col, detail, hit)
@@ -229,7 +234,7 @@ def _checks(stage: Stage, *, new_only: bool) -> tuple[list[str], str]:
         "('repaired_geometry', NULL, r.reason, r.repaired AND r.valid)",
         "('outside_municipality', NULL, NULL, r.inside = false)",
         "('missing_required', %s, NULL, r.code IS NULL)" % _literal(layer.code),
-        "('duplicate_in_file', %s, r.copies::text, r.code IS NOT NULL AND r.copies > 1)" % _literal(layer.code),
+        "('duplicate_in_file', %s, d.copies::text, d.copies IS NOT NULL)" % _literal(layer.code),
     ]
     if layer.code_pattern:
         checks.append(
@@ -344,6 +349,8 @@ def extent(cursor, stage: Stage):
 def _value_sql(stage: Stage, name: str) -> str:
     kind = stage.layer.kind_of(stage.layer.column(name))
     cast = CAST.get(kind)
+    if kind == DECIMAL:
+        return f"round(r.{name}::numeric, {stage.layer.field(name).decimal_places})"
     if cast:
         return f"r.{name}::{cast}"
     if not stage.layer.field(name).null:
@@ -462,7 +469,6 @@ def merge(cursor, stage: Stage, *, acting_user_id: int | None, reason: str) -> d
             SELECT {", ".join(insert_values)}
             FROM {stage.rows} r
             {_joins(stage)}
-            ORDER BY r.row_no
             ON CONFLICT (municipality_id, {code_column}) DO UPDATE
             SET {", ".join(f"{c} = EXCLUDED.{c}" for c in updated)}
             WHERE t.municipality_id = %(m)s AND {_differs(stage, "t", [(c, f"EXCLUDED.{c}") for c in updated])}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,7 @@ from dataio.layers import BOOLEAN, CHOICE, DATE, DECIMAL, INTEGER, JSON, TEXT, L
 
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "ใช่", "จริง", "มี"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "ไม่ใช่", "ไม่", "เท็จ", "ไม่มี"}
+STRING = pd.StringDtype("pyarrow")
 NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 DMY_RE = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$"
 
@@ -102,23 +104,21 @@ def normalise(layer: Layer, columns: dict[str, pa.Array], rows: int, mapping: di
         if column.name not in text:
             continue
         result.present.add(column.name)
-        parsed = _parse(layer, column, text[column.name], result).astype(object)
-        parsed[parsed.isna()] = None
-        result.values[column.name] = parsed
+        result.values[column.name] = _parse(layer, column, text[column.name], result).astype(STRING)
     if layer.key == "infrastructure" and "attributes" in result.values and "kind" in result.values:
         _check_attributes(result)
     return result
 
 
 def _strip(array: pa.Array) -> pd.Series:
-    series = pd.Series(array.to_pandas(), dtype=object) if len(array) else pd.Series([], dtype=object)
-    series = series.where(series.notna(), None)
-    stripped = series.str.strip()
-    return stripped.where(stripped.notna() & (stripped != ""), None)
+    """Trimmed text with empty cells as missing, in pandas' Arrow-backed strings (vectorised)."""
+    trimmed = pc.utf8_trim_whitespace(array.cast(pa.string()))
+    trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    return pd.Series(pd.arrays.ArrowStringArray(trimmed), dtype=STRING)
 
 
 def _problem(result: Normalised, mask: pd.Series, kind: str, column: str, message) -> None:
-    for index in np.flatnonzero(mask.to_numpy(dtype=bool)):
+    for index in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool)):
         result.problems.append((int(index), kind, column, str(message)))
 
 
@@ -126,7 +126,7 @@ def _compose_parcel_code(text: dict[str, pd.Series], result: Normalised) -> None
     """LTAX GIS gives zone 03, block 03I (or I) and lot 2 when parcel_code is missing: 03I002."""
     if "block" not in text or "lot" not in text:
         return
-    zone = text.get("zone", pd.Series([None] * result.rows, dtype=object)).fillna("").str.zfill(2)
+    zone = text.get("zone", pd.Series([None] * result.rows, dtype=STRING)).fillna("").str.zfill(2)
     block = text["block"].fillna("").str.upper()
     block = block.where(block.str.match(r"^\d{2}") | (zone == "00"), zone + block)
     lot = text["lot"].fillna("")
@@ -148,7 +148,7 @@ def _compose_area(text: dict[str, pd.Series], result: Normalised) -> None:
             bad |= text[helper].notna() & numbers.isna()
             total += numbers.fillna(0) * factor
     _problem(result, bad, "unparseable", "area_sq_wah", _("เนื้อที่ ไร่-งาน-ตารางวา ต้องเป็นตัวเลข"))
-    text["area_sq_wah"] = total.round(2).map(lambda v: f"{v:.2f}").where(~bad & (total > 0), None)
+    text["area_sq_wah"] = total.round(2).map(lambda v: f"{v:.2f}").astype(STRING).where(~bad & (total > 0))
 
 
 def _parse(layer: Layer, column, series: pd.Series, result: Normalised) -> pd.Series:
@@ -170,9 +170,9 @@ def _parse(layer: Layer, column, series: pd.Series, result: Normalised) -> pd.Se
         return series
     if kind == CHOICE:
         accepted = layer.choices(column)
-        mapped = series.map(lambda v: accepted.get(normalise_label(v)) if v is not None else None)
+        mapped = _lookup(series, lambda v: accepted.get(normalise_label(v)))
         bad = present & mapped.isna()
-        for index in np.flatnonzero(bad.to_numpy(dtype=bool)):
+        for index in np.flatnonzero(bad.fillna(False).to_numpy(dtype=bool)):
             result.problems.append(
                 (
                     int(index),
@@ -181,10 +181,9 @@ def _parse(layer: Layer, column, series: pd.Series, result: Normalised) -> pd.Se
                     _("%(label)s: ไม่รู้จักค่า “%(value)s”") % {"label": label, "value": series.iat[index]},
                 )
             )
-        return mapped.where(mapped.notna(), None)
+        return mapped
     if kind == BOOLEAN:
-        lowered = series.str.casefold()
-        mapped = lowered.map(lambda v: "true" if v in TRUE_WORDS else "false" if v in FALSE_WORDS else None)
+        mapped = _lookup(series, lambda v: "true" if v.casefold() in TRUE_WORDS else "false" if v.casefold() in FALSE_WORDS else None)
         _problem(
             result,
             present & mapped.isna(),
@@ -192,7 +191,7 @@ def _parse(layer: Layer, column, series: pd.Series, result: Normalised) -> pd.Se
             column.name,
             _("%(label)s ต้องเป็น ใช่/ไม่ใช่") % {"label": label},
         )
-        return mapped.where(mapped.notna(), None)
+        return mapped
     if kind == DATE:
         return _parse_dates(series, column.name, label, result)
     if kind == JSON:
@@ -202,7 +201,7 @@ def _parse(layer: Layer, column, series: pd.Series, result: Normalised) -> pd.Se
     if column.name == "year_built":
         cleaned = cleaned.str.replace(r"\.0+$", "", regex=True)
     shaped = cleaned.str.match(NUMBER_RE).fillna(False).astype(bool)
-    numbers = pd.to_numeric(cleaned.where(shaped, None), errors="coerce")
+    numbers = pd.to_numeric(cleaned.where(shaped), errors="coerce").astype(float)
     bad = present & numbers.isna()
     if kind == INTEGER:
         bad |= present & numbers.notna() & (numbers != numbers.round())
@@ -220,17 +219,17 @@ def _parse(layer: Layer, column, series: pd.Series, result: Normalised) -> pd.Se
         in_range &= ~(numbers.abs() >= limit)
     out = present & ~bad & ~in_range
     _problem(result, out, "unparseable", column.name, _range_message(label, low, high))
-    good = present & ~bad & in_range
+    good = (present & ~bad & in_range).fillna(False)
     if kind == INTEGER:
-        return numbers.where(good).map(lambda v: None if pd.isna(v) else str(int(v)))
-    places = layer.field(column.name).decimal_places
-    return cleaned.where(good, None).map(lambda v: None if v is None else _decimal_text(v, places))
+        return pd.Series(pd.array(numbers.where(good).round(), dtype="Int64")).astype(STRING)
+    # Decimals stay as written; PostgreSQL rounds them half away from zero into the column's places.
+    return cleaned.where(good)
 
 
-def _decimal_text(value: str, places: int) -> str:
-    from decimal import ROUND_HALF_UP, Decimal
-
-    return str(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+def _lookup(series: pd.Series, translate) -> pd.Series:
+    """Translate each distinct value once (a million rows have few distinct choices)."""
+    table = {value: translate(value) for value in series.dropna().unique()}
+    return pd.Series(series.map(table), dtype=STRING)
 
 
 def _range_message(label, low, high) -> str:
@@ -247,22 +246,23 @@ def _parse_dates(series: pd.Series, name: str, label: str, result: Normalised) -
     """ISO dates (2025-01-10) or day/month/year, the year in B.E. when above 2400 (10/1/2568)."""
     iso = series.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
     dmy = series.str.extract(DMY_RE)
-    year = pd.to_numeric(iso[0].fillna(dmy[2]), errors="coerce")
-    month = pd.to_numeric(iso[1].fillna(dmy[1]), errors="coerce")
-    day = pd.to_numeric(iso[2].fillna(dmy[0]), errors="coerce")
+    year, month, day = (
+        pd.to_numeric(a.fillna(b), errors="coerce").astype(float)
+        for a, b in ((iso[0], dmy[2]), (iso[1], dmy[1]), (iso[2], dmy[0]))
+    )
     year = year.where(year < 2400, year - 543)
     dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce")
     bad = series.notna() & dates.isna()
     _problem(
         result, bad, "unparseable", name, _("%(label)s ต้องเป็นวันที่ เช่น 2025-01-10 หรือ 10/01/2568") % {"label": label}
     )
-    return dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None).astype(object)
+    return dates.dt.strftime("%Y-%m-%d").astype(STRING).where(dates.notna())
 
 
 def _parse_json(series: pd.Series, name: str, label: str, result: Normalised) -> pd.Series:
     out = []
     for index, value in enumerate(series.tolist()):
-        if value is None:
+        if pd.isna(value):
             out.append(None)
             continue
         try:
@@ -276,15 +276,15 @@ def _parse_json(series: pd.Series, name: str, label: str, result: Normalised) ->
             out.append(None)
             continue
         out.append(json.dumps(data, ensure_ascii=False, sort_keys=True))
-    return pd.Series(out, dtype=object, index=series.index)
+    return pd.Series(out, dtype=STRING, index=series.index)
 
 
 def _check_attributes(result: Normalised) -> None:
     """Infrastructure attributes must be the kind's (assets.choices.KIND_SPECS), as the model requires."""
     for index, (kind, attributes) in enumerate(zip(result.values["kind"], result.values["attributes"], strict=True)):
-        spec = KIND_SPECS.get(kind)
-        if spec is None or attributes is None:
+        if pd.isna(kind) or pd.isna(attributes) or kind not in KIND_SPECS:
             continue
+        spec = KIND_SPECS[kind]
         problem = _attribute_problem(json.loads(attributes), spec.attributes)
         if problem:
             result.problems.append((index, "rule", "attributes", problem))
