@@ -98,8 +98,12 @@ class Layer:
         """Accepted spellings of a choice (its value, its label, the label's number) → the value."""
         accepted = {}
         for value, label in self.field(column.name).choices:
-            for spelling in (value, str(label), str(label).split(" ")[0]):
-                accepted[normalise_label(spelling)] = value
+            words = str(label).split(" ")
+            number = next((w for w in words if w.replace("/", "").isdigit()), None)  # "ประเภท 2 …" → 2, "100 บ้านเดี่ยว" → 100
+            rest = " ".join(words[1:]) if words[0] == number else None  # "บ้านเดี่ยว" of "100 บ้านเดี่ยว"
+            for spelling in (value, str(label), words[0], number, rest):
+                if spelling:
+                    accepted[normalise_label(spelling)] = value
         if column.name == "deed_type":
             accepted.update({normalise_label(k): v for k, v in DEED_TYPE_SPELLINGS.items()})
         return accepted

@@ -76,6 +76,7 @@ class SourceTable:
     encoding: str | None = None
     layer_name: str = ""
     notes: list[str] = field(default_factory=list)
+    has_z: bool = False  # heights are dropped when staging (the register is 2D)
 
     @property
     def rows(self) -> int:
@@ -293,7 +294,7 @@ def _read_vector(path: Path, kind: str, options: ReadOptions) -> SourceTable:
     if info.get("geometry_type") is None and kind != "kml":
         raise FileRefused(_("ชั้นข้อมูลในไฟล์ไม่มีรูปเรขาคณิต"), code="no_geometry")
     srid, transform_from = _crs_of(info.get("crs"), kind, options, has_prj=_has_prj(path, kind))
-    _meta, table = pyogrio.read_arrow(path, layer=layer, force_2d=True, **read_kwargs)
+    _meta, table = pyogrio.read_arrow(path, layer=layer, **read_kwargs)
     geometry_name = _meta.get("geometry_name") or "wkb_geometry"
     if geometry_name not in table.column_names:
         raise FileRefused(_("ชั้นข้อมูลในไฟล์ไม่มีรูปเรขาคณิต"), code="no_geometry")
@@ -308,6 +309,7 @@ def _read_vector(path: Path, kind: str, options: ReadOptions) -> SourceTable:
         encoding=encoding,
         layer_name=layer or path.stem,
         notes=notes,
+        has_z=" Z" in str(info.get("geometry_type")) or info.get("geometry_type") in (None, "Unknown"),
     )
 
 

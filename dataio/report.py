@@ -4,7 +4,10 @@ message for one row, in Thai."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dataio.staging import MAX_REPAIR_POINTS
+
 ERROR, WARNING = "error", "warning"
+TOO_COMPLEX = "too_complex"
 
 PROBLEM_KINDS = {
     "unparseable": (gettext_lazy("ค่าที่อ่านไม่ได้หรือไม่อยู่ในช่วงที่รับได้"), ERROR),
@@ -30,6 +33,11 @@ def severity(kind: str) -> str:
 
 def message(kind: str, column_label: str | None, detail: str | None) -> str:
     """One row's problem in a sentence."""
+    if kind == "invalid_geometry" and column_label == TOO_COMPLEX:
+        return _("รูปเรขาคณิตไม่ถูกต้อง: %(reason)s (มีจุดเกิน %(limit)s จุด ซ่อมอัตโนมัติไม่ได้ โปรดแก้ในโปรแกรม GIS)") % {
+            "reason": detail,
+            "limit": f"{MAX_REPAIR_POINTS:,}",
+        }
     if kind == "invalid_geometry":
         return _("รูปเรขาคณิตไม่ถูกต้อง: %(reason)s") % {"reason": detail}
     if kind == "repaired_geometry":

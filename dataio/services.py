@@ -25,7 +25,7 @@ from dataio import exporter, staging
 from dataio.layers import LAYERS, Layer
 from dataio.models import ImportSession, ImportStatus
 from dataio.reader import SUPPORTED_SRIDS, FileRefused, ReadOptions, read_source
-from dataio.report import ERROR, PROBLEM_KINDS, message, severity
+from dataio.report import ERROR, PROBLEM_KINDS, TOO_COMPLEX, message, severity
 from dataio.values import match_columns, normalise
 from jobs.progress import NullProgress
 from municipalities.models import Membership
@@ -132,6 +132,7 @@ def _stage_and_check(cursor, municipality, path: Path, options: ImportOptions, p
         source.wkb,
         srid=source.srid,
         transform_from=source.transform_from,
+        has_z=source.has_z,
         boundary_wkb=bytes(municipality.boundary.ewkb),
         repair=options.repair,
         area_srid=municipality.area_srid,
@@ -215,8 +216,8 @@ def _code_at(codes, index: int) -> str | None:
 
 
 def _label(layer: Layer, column: str | None) -> str | None:
-    if not column:
-        return None
+    if not column or column == TOO_COMPLEX:
+        return column or None
     try:
         return layer.label_of(layer.column(column))
     except StopIteration:

@@ -29,6 +29,7 @@ COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 COPY_TRAILER = struct.pack(">h", -1)
 CAST = {INTEGER: "integer", DECIMAL: "numeric", DATE: "date", BOOLEAN: "boolean", JSON: "jsonb"}
 REPORT_LIMIT = 500
+MAX_REPAIR_POINTS = 5_000
 
 
 @dataclass
@@ -109,6 +110,7 @@ def load(
     *,
     srid: int,
     transform_from: str,
+    has_z: bool,
     boundary_wkb: bytes,
     repair: bool,
     area_srid: int,
@@ -119,15 +121,21 @@ def load(
     # Joins and aggregates over a million staged rows fit in memory with this; it ends with the transaction.
     cursor.execute("SET LOCAL work_mem = '256MB'")
     cursor.execute(
-        f"CREATE UNLOGGED TABLE {stage.raw} (row_no integer, code text, wkb bytea"
+        f"CREATE UNLOGGED TABLE {stage.raw} (row_no integer, code text, wkb bytea, unparsed text"
         + "".join(f", {c} text" for c in text_columns)
         + ")"
     )
     code = normalised.values.get(layer.code)
+    # Columns whose value did not parse, per row: they are reported once, not again as missing.
+    unparsed = [None] * normalised.rows
+    for index, kind, column, _message in normalised.problems:
+        if kind == "unparseable":
+            unparsed[index] = f"{unparsed[index] or ','}{column},"
     arrays = [
         _fixed(np.arange(1, normalised.rows + 1, dtype=">i4")),  # integer in COPY's binary form
         _text(code) if code is not None else pa.nulls(normalised.rows, pa.string()),
         wkb,
+        pa.array(unparsed, pa.string()),
         *(_text(normalised.values[c]) for c in text_columns),
     ]
     copy_rows(cursor, stage.raw, arrays, progress)
@@ -139,6 +147,8 @@ def load(
         source = f"ST_Transform(ST_SetSRID({source}, %(srid)s), 4326)"
     else:
         source = f"ST_SetSRID({source}, 4326)"
+    if has_z:
+        source = f"ST_Force2D({source})"
     shape = _shape_sql(layer)
     # OFFSET 0 keeps each level from being flattened into the next, which would recompute its expressions.
     cursor.execute(
@@ -147,14 +157,19 @@ def load(
         SELECT r.*, GeometryType(r.g) AS gtype,
                CASE WHEN r.valid THEN ST_Covers(%(boundary)s::geometry, r.g) END AS inside
         FROM (
-            SELECT q.*, CASE WHEN q.valid0 THEN q.g0 WHEN %(repair)s THEN {shape.format(g="ST_MakeValid(q.g0)")}
+            SELECT q.*, CASE WHEN q.valid0 THEN q.g0 WHEN q.repairable THEN {shape.format(g="ST_MakeValid(q.g0)")}
                              ELSE q.g0 END AS g,
                    CASE WHEN q.valid0 IS NOT FALSE THEN q.valid0
-                        WHEN %(repair)s THEN ST_IsValid({shape.format(g="ST_MakeValid(q.g0)")}) ELSE false END AS valid,
+                        WHEN q.repairable THEN ST_IsValid({shape.format(g="ST_MakeValid(q.g0)")}) ELSE false END AS valid,
                    CASE WHEN q.valid0 = false THEN ST_IsValidReason(q.g0) END AS reason,
-                   (q.valid0 = false AND %(repair)s) AS repaired
+                   q.repairable AS repaired,
+                   (q.valid0 = false AND %(repair)s AND NOT q.repairable) AS too_complex
             FROM (
-                SELECT p.*, CASE WHEN p.empty THEN NULL ELSE ST_IsValid(p.g0) END AS valid0
+                SELECT p.*, CASE WHEN p.empty THEN NULL ELSE ST_IsValid(p.g0) END AS valid0,
+                       -- make_valid nodes every crossing: a ring crossing itself thousands of times needs
+                       -- gigabytes, so only geometries of a surveyed parcel's size are repaired automatically.
+                       (%(repair)s AND NOT p.empty AND NOT ST_IsValid(p.g0) AND ST_NPoints(p.g0) <= %(max_repair)s)
+                           AS repairable
                 FROM (
                     SELECT s.*, x.g0, (x.g0 IS NULL OR ST_IsEmpty(x.g0)) AS empty
                     FROM {stage.raw} s
@@ -167,6 +182,7 @@ def load(
         {
             "boundary": boundary_wkb,
             "repair": repair,
+            "max_repair": MAX_REPAIR_POINTS,
             "srid": srid,
             "transform_from": transform_from,
         },
@@ -230,7 +246,7 @@ def _checks(stage: Stage, *, new_only: bool) -> tuple[list[str], str]:
     checks = [
         "('empty_geometry', NULL, NULL, r.empty)",
         "('wrong_geometry_type', NULL, r.gtype, NOT r.empty AND r.gtype <> ALL(%(types)s))",
-        "('invalid_geometry', NULL, r.reason, NOT r.empty AND r.valid = false)",
+        "('invalid_geometry', CASE WHEN r.too_complex THEN 'too_complex' END, r.reason, NOT r.empty AND r.valid = false)",
         "('repaired_geometry', NULL, r.reason, r.repaired AND r.valid)",
         "('outside_municipality', NULL, NULL, r.inside = false)",
         "('missing_required', %s, NULL, r.code IS NULL)" % _literal(layer.code),
@@ -247,7 +263,10 @@ def _checks(stage: Stage, *, new_only: bool) -> tuple[list[str], str]:
         if not column.required or column.name == layer.code or column.default is not None:
             continue
         if column.name in stage.present or (layer.key == "parcels" and column.name == "area_sq_wah"):
-            checks.append(f"('missing_required', {_literal(column.name)}, NULL, r.{column.name} IS NULL)")
+            checks.append(
+                f"('missing_required', {_literal(column.name)}, NULL, r.{column.name} IS NULL "
+                f"AND coalesce(r.unparsed, '') NOT LIKE {_literal(f'%,{column.name},%')})"
+            )
         else:
             checks.append(f"('missing_required', {_literal(column.name)}, NULL, e.id IS NULL)")
     joins = ""
@@ -264,9 +283,9 @@ def _checks(stage: Stage, *, new_only: bool) -> tuple[list[str], str]:
                 "HAVING sum(lu.area_sq_wah) <> r.area_sq_wah::numeric))"
             )
     elif layer.key == "buildings":
-        joins = f"LEFT JOIN assets_parcel p ON p.municipality_id = {m} AND p.parcel_code = {_parcel_of_building()}"
+        joins = f"LEFT JOIN assets_parcel p ON p.municipality_id = {m} AND p.parcel_code = {_parcel_of_building(stage)}"
         checks += [
-            "('unknown_reference', 'parcel_code', " + _parcel_of_building() + ", r.code IS NOT NULL AND p.id IS NULL)",
+            "('unknown_reference', 'parcel_code', " + _parcel_of_building(stage) + ", r.code IS NOT NULL AND p.id IS NULL)",
             "('rule', 'footprint', p.parcel_code, p.id IS NOT NULL AND r.valid AND NOT ST_Intersects(p.geom, r.g))",
             "('rule', 'parcel_code', r.code, r.code ~ '-B[0-9]{3}$' AND "
             + (
@@ -312,9 +331,10 @@ def _checks(stage: Stage, *, new_only: bool) -> tuple[list[str], str]:
     return checks, joins
 
 
-def _parcel_of_building() -> str:
+def _parcel_of_building(stage: Stage) -> str:
     """The parcel a building stands on: its parcel_code column, else its code's prefix (50A001-B001)."""
-    return "coalesce(r.parcel_code, substring(r.code from '^(.+)-B[0-9]{3}$'))"
+    prefix = "substring(r.code from '^(.+)-B[0-9]{3}$')"
+    return f"coalesce(r.parcel_code, {prefix})" if "parcel_code" in stage.present else prefix
 
 
 def _literal(text: str) -> str:
@@ -396,7 +416,7 @@ def _joins(stage: Stage) -> str:
             f"AND b.code = substring(r.code from '^([0-9]{{2}}[A-Z]{{1,2}})')"
         )
     if layer.key == "buildings":
-        return f"LEFT JOIN assets_parcel p ON p.municipality_id = {m} AND p.parcel_code = {_parcel_of_building()}"
+        return f"LEFT JOIN assets_parcel p ON p.municipality_id = {m} AND p.parcel_code = {_parcel_of_building(stage)}"
     if layer.key == "signboards":
         joins = ""
         if "parcel_code" in stage.present:
@@ -477,7 +497,7 @@ def merge(cursor, stage: Stage, *, acting_user_id: int | None, reason: str) -> d
         logged AS (
             INSERT INTO {history._meta.db_table}
                 ({tracked_sql}, history_date, history_type, history_change_reason, history_user_id)
-            SELECT {tracked_sql}, now(), CASE WHEN inserted THEN '+' ELSE '~' END, %(reason)s, %(user)s
+            SELECT {tracked_sql}, statement_timestamp(), CASE WHEN inserted THEN '+' ELSE '~' END, %(reason)s, %(user)s
             FROM merged WHERE municipality_id = %(m)s
             RETURNING history_type
         )
