@@ -56,9 +56,14 @@ class Layer:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    def _is_model_field(self, column: Column) -> bool:
+        return not column.export_only and column.name not in ("owner_national_id",) and not (
+            column.name == "parcel_code" and self.code != "parcel_code"
+        )
+
     def kind_of(self, column: Column) -> str:
         """The value type of a column, read from its model field."""
-        if column.name in ("parcel_code", "owner_national_id") and column.name != self.code:
+        if not self._is_model_field(column):
             return TEXT
         model_field = self.field(column.name)
         if model_field.choices:
@@ -79,7 +84,7 @@ class Layer:
 
     def limits(self, column: Column) -> tuple[object | None, object | None, int | None]:
         """(minimum, maximum, max_length) declared on the model field."""
-        if column.name in ("parcel_code", "owner_national_id") and column.name != self.code:
+        if not self._is_model_field(column):
             return None, None, None
         model_field = self.field(column.name)
         low = high = None
