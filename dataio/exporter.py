@@ -77,7 +77,8 @@ def _owner_sql(target: str) -> str:
     """Owners of a parcel or building, joined in code order (several owners share a property)."""
     return f"""
         LEFT JOIN LATERAL (
-            SELECT string_agg(trim(o.title || o.first_name || ' ' || o.last_name), '; ' ORDER BY o.national_id) AS owner_names,
+            SELECT string_agg(trim(o.title || o.first_name || ' ' || o.last_name), '; ' ORDER BY o.national_id)
+                       AS owner_names,
                    string_agg(o.national_id, '; ' ORDER BY o.national_id) AS owner_ids,
                    string_agg(o.address, '; ' ORDER BY o.national_id) AS owner_addresses
             FROM assets_ownership w JOIN assets_owner o ON o.id = w.owner_id AND o.municipality_id = %(m)s
@@ -300,7 +301,8 @@ def ltax_workbook(municipality, *, personal_data: bool) -> tuple[bytes, int]:
             )
         sheets["2 land ที่ดิน"] = pd.DataFrame(land_rows)
         cursor.execute(
-            "SELECT p.parcel_code, u.use, u.area_sq_wah FROM assets_landuse u JOIN assets_parcel p ON p.id = u.parcel_id "
+            "SELECT p.parcel_code, u.use, u.area_sq_wah FROM assets_landuse u "
+            "JOIN assets_parcel p ON p.id = u.parcel_id "
             "WHERE u.municipality_id = %(m)s AND p.municipality_id = %(m)s ORDER BY p.parcel_code, u.id",
             m,
         )

@@ -57,8 +57,10 @@ class Layer:
         return next(c for c in self.columns if c.name == name)
 
     def _is_model_field(self, column: Column) -> bool:
-        return not column.export_only and column.name not in ("owner_national_id",) and not (
-            column.name == "parcel_code" and self.code != "parcel_code"
+        return (
+            not column.export_only
+            and column.name not in ("owner_national_id",)
+            and not (column.name == "parcel_code" and self.code != "parcel_code")
         )
 
     def kind_of(self, column: Column) -> str:
@@ -104,7 +106,9 @@ class Layer:
         accepted = {}
         for value, label in self.field(column.name).choices:
             words = str(label).split(" ")
-            number = next((w for w in words if w.replace("/", "").isdigit()), None)  # "ประเภท 2 …" → 2, "100 บ้านเดี่ยว" → 100
+            number = next(
+                (w for w in words if w.replace("/", "").isdigit()), None
+            )  # "ประเภท 2 …" → 2, "100 บ้านเดี่ยว" → 100
             rest = " ".join(words[1:]) if words[0] == number else None  # "บ้านเดี่ยว" of "100 บ้านเดี่ยว"
             for spelling in (value, str(label), words[0], number, rest):
                 if spelling:

@@ -171,8 +171,7 @@ def _family(geometry_type: str) -> str:
 def _report(layer: Layer, source, mapping, values, first, counts) -> dict:
     code_values = values.values.get(layer.code)
     rows = [
-        (index + 1, _code_at(code_values, index), kind, column, text)
-        for index, kind, column, text in values.problems
+        (index + 1, _code_at(code_values, index), kind, column, text) for index, kind, column, text in values.problems
     ]
     counts = dict(counts)
     for _index, kind, _column, _text in values.problems:

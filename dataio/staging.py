@@ -160,7 +160,8 @@ def load(
             SELECT q.*, CASE WHEN q.valid0 THEN q.g0 WHEN q.repairable THEN {shape.format(g="ST_MakeValid(q.g0)")}
                              ELSE q.g0 END AS g,
                    CASE WHEN q.valid0 IS NOT FALSE THEN q.valid0
-                        WHEN q.repairable THEN ST_IsValid({shape.format(g="ST_MakeValid(q.g0)")}) ELSE false END AS valid,
+                        WHEN q.repairable THEN ST_IsValid({shape.format(g="ST_MakeValid(q.g0)")})
+                        ELSE false END AS valid,
                    CASE WHEN q.valid0 = false THEN ST_IsValidReason(q.g0) END AS reason,
                    q.repairable AS repaired,
                    (q.valid0 = false AND %(repair)s AND NOT q.repairable) AS too_complex
@@ -204,7 +205,10 @@ def _shape_sql(layer: Layer) -> str:
     if layer.key == "parcels":
         return "(CASE WHEN GeometryType({g}) = 'POLYGON' THEN ST_Multi({g}) ELSE {g} END)"
     if layer.key in ("buildings", "signboards"):
-        return "(CASE WHEN GeometryType({g}) LIKE 'MULTI%%' AND ST_NumGeometries({g}) = 1 THEN ST_GeometryN({g}, 1) ELSE {g} END)"
+        return (
+            "(CASE WHEN GeometryType({g}) LIKE 'MULTI%%' AND ST_NumGeometries({g}) = 1 "
+            "THEN ST_GeometryN({g}, 1) ELSE {g} END)"
+        )
     return "({g})"
 
 
@@ -215,6 +219,7 @@ def problems(cursor, stage: Stage, *, new_only: bool) -> list[tuple]:
     """Every problem of every row as (row_no, code, kind, column, detail), from one scan of the rows."""
     layer = stage.layer
     checks, joins = _checks(stage, new_only=new_only)
+    rules = ", ".join(f"({kind}, {column}, {detail}, {hit})" for kind, column, detail, hit in checks)
     cursor.execute(
         f"""
         CREATE TEMPORARY TABLE {stage.rows}_problems ON COMMIT DROP AS
@@ -224,8 +229,8 @@ def problems(cursor, stage: Stage, *, new_only: bool) -> list[tuple]:
                ON d.code = r.code
         LEFT JOIN {stage.table} e ON e.municipality_id = %(m)s AND e.{stage.column_sql(layer.code)} = r.code
         {joins}
-        CROSS JOIN LATERAL (VALUES {", ".join(checks)}) AS chk(kind, col, detail, hit)
-        WHERE chk.hit
+        CROSS JOIN LATERAL (VALUES {rules}) AS chk(kind, col, detail, hit)
+        WHERE ({" OR ".join(f"coalesce({h}, false)" for _k, _c, _d, h in checks)}) AND chk.hit
         """,
         {"m": stage.municipality_id, "types": [t.upper() for t in layer.geometry_types]},
     )
@@ -240,82 +245,17 @@ def problems(cursor, stage: Stage, *, new_only: bool) -> list[tuple]:
     return first, counts
 
 
-def _checks(stage: Stage, *, new_only: bool) -> tuple[list[str], str]:
+def _check(kind: str, column: str | None, detail: str, condition: str) -> tuple[str, str, str, str]:
+    """One rule: (kind, column, detail, condition) as SQL, the condition true for a row that breaks it."""
+    return _literal(kind), _literal(column) if column else "NULL", detail, condition
+
+
+def _checks(stage: Stage, *, new_only: bool) -> tuple[list[tuple[str, str, str, str]], str]:
     layer = stage.layer
     m = "%(m)s"
-    checks = [
-        "('empty_geometry', NULL, NULL, r.empty)",
-        "('wrong_geometry_type', NULL, r.gtype, NOT r.empty AND r.gtype <> ALL(%(types)s))",
-        "('invalid_geometry', CASE WHEN r.too_complex THEN 'too_complex' END, r.reason, NOT r.empty AND r.valid = false)",
-        "('repaired_geometry', NULL, r.reason, r.repaired AND r.valid)",
-        "('outside_municipality', NULL, NULL, r.inside = false)",
-        "('missing_required', %s, NULL, r.code IS NULL)" % _literal(layer.code),
-        "('duplicate_in_file', %s, d.copies::text, d.copies IS NOT NULL)" % _literal(layer.code),
-    ]
-    if layer.code_pattern:
-        checks.append(
-            "('bad_code', %s, r.code, r.code IS NOT NULL AND r.code !~ %s)"
-            % (_literal(layer.code), _literal(layer.code_pattern))
-        )
-    if new_only:
-        checks.append("('duplicate_in_register', %s, r.code, e.id IS NOT NULL)" % _literal(layer.code))
-    for column in layer.importable:
-        if not column.required or column.name == layer.code or column.default is not None:
-            continue
-        if column.name in stage.present or (layer.key == "parcels" and column.name == "area_sq_wah"):
-            checks.append(
-                f"('missing_required', {_literal(column.name)}, NULL, r.{column.name} IS NULL "
-                f"AND coalesce(r.unparsed, '') NOT LIKE {_literal(f'%,{column.name},%')})"
-            )
-        else:
-            checks.append(f"('missing_required', {_literal(column.name)}, NULL, e.id IS NULL)")
-    joins = ""
-    if layer.key == "parcels":
-        checks.append("('duplicate_in_register', 'parcel_code', r.code, e.retired_on IS NOT NULL)")
-        if "area_sq_wah" not in stage.present:
-            checks.append("('measured_area', 'area_sq_wah', r.area_sq_wah, e.id IS NULL AND r.area_sq_wah IS NOT NULL)")
-        else:
-            # assets.services.check_parts_total: land uses must still sum to a changed parcel area.
-            checks.append(
-                "('parts_total', 'area_sq_wah', r.area_sq_wah, e.id IS NOT NULL "
-                "AND e.area_sq_wah IS DISTINCT FROM r.area_sq_wah::numeric AND EXISTS ("
-                f"SELECT 1 FROM assets_landuse lu WHERE lu.municipality_id = {m} AND lu.parcel_id = e.id "
-                "HAVING sum(lu.area_sq_wah) <> r.area_sq_wah::numeric))"
-            )
-    elif layer.key == "buildings":
-        joins = f"LEFT JOIN assets_parcel p ON p.municipality_id = {m} AND p.parcel_code = {_parcel_of_building(stage)}"
-        checks += [
-            "('unknown_reference', 'parcel_code', " + _parcel_of_building(stage) + ", r.code IS NOT NULL AND p.id IS NULL)",
-            "('rule', 'footprint', p.parcel_code, p.id IS NOT NULL AND r.valid AND NOT ST_Intersects(p.geom, r.g))",
-            "('rule', 'parcel_code', r.code, r.code ~ '-B[0-9]{3}$' AND "
-            + (
-                "r.parcel_code IS NOT NULL AND r.code NOT LIKE r.parcel_code || '-B%%')"
-                if "parcel_code" in stage.present
-                else "false)"
-            ),
-        ]
-        if "floor_area_m2" in stage.present:
-            checks.append(
-                "('parts_total', 'floor_area_m2', r.floor_area_m2, e.id IS NOT NULL "
-                "AND e.floor_area_m2 IS DISTINCT FROM r.floor_area_m2::numeric AND EXISTS ("
-                f"SELECT 1 FROM assets_buildinguse bu WHERE bu.municipality_id = {m} AND bu.building_id = e.id "
-                "HAVING sum(bu.floor_area_m2) <> r.floor_area_m2::numeric))"
-            )
-    elif layer.key == "signboards":
-        if "parcel_code" in stage.present:
-            joins += f" LEFT JOIN assets_parcel p ON p.municipality_id = {m} AND p.parcel_code = r.parcel_code"
-            checks.append(
-                "('unknown_reference', 'parcel_code', r.parcel_code, r.parcel_code IS NOT NULL AND p.id IS NULL)"
-            )
-        if "owner_national_id" in stage.present:
-            joins += f" LEFT JOIN assets_owner o ON o.municipality_id = {m} AND o.national_id = r.owner_national_id"
-            checks.append(
-                "('unknown_reference', 'owner_national_id', NULL, r.owner_national_id IS NOT NULL AND o.id IS NULL)"
-            )
-        installed = "r.installed_on::date" if "installed_on" in stage.present else "e.installed_on"
-        removed = "r.removed_on::date" if "removed_on" in stage.present else "e.removed_on"
-        checks.append(f"('rule', 'removed_on', NULL, {removed} < {installed})")
-    elif layer.key == "infrastructure":
+    code = layer.code
+    geometry_type = ("r.gtype <> ALL(%(types)s)", None)
+    if layer.key == "infrastructure":
         from assets.choices import KIND_SPECS
 
         pairs = ", ".join(
@@ -324,10 +264,107 @@ def _checks(stage: Stage, *, new_only: bool) -> tuple[list[str], str]:
             for t in spec.geometry_types
         )
         kind = "r.kind" if "kind" in stage.present else "e.kind"
-        checks[1] = (
-            f"('wrong_geometry_type', 'kind', r.gtype, NOT r.empty AND {kind} IS NOT NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM (VALUES {pairs}) k(kind, gtype) WHERE k.kind = {kind} AND k.gtype = r.gtype))"
+        geometry_type = (
+            f"{kind} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM (VALUES {pairs}) k(kind, gtype) WHERE k.kind = {kind} AND k.gtype = r.gtype)",
+            "kind",
         )
+    checks = [
+        # assets.geometry.geometry_problem, row by row in SQL
+        _check("empty_geometry", None, "NULL", "r.empty"),
+        _check("wrong_geometry_type", geometry_type[1], "r.gtype", f"NOT r.empty AND {geometry_type[0]}"),
+        (
+            "'invalid_geometry'",
+            "CASE WHEN r.too_complex THEN 'too_complex' END",
+            "r.reason",
+            "NOT r.empty AND r.valid = false",
+        ),
+        _check("repaired_geometry", None, "r.reason", "r.repaired AND r.valid"),
+        _check("outside_municipality", None, "NULL", "r.inside = false"),
+        _check("missing_required", code, "NULL", "r.code IS NULL"),
+        _check("duplicate_in_file", code, "d.copies::text", "d.copies IS NOT NULL"),
+    ]
+    if layer.code_pattern:  # assets.validators: the code patterns, as PostgreSQL regular expressions
+        checks.append(_check("bad_code", code, "r.code", f"r.code !~ {_literal(layer.code_pattern)}"))
+    if new_only:
+        checks.append(_check("duplicate_in_register", code, "r.code", "e.id IS NOT NULL"))
+    for column in layer.importable:
+        if not column.required or column.name == code or column.default is not None:
+            continue
+        if column.name in stage.present or (layer.key == "parcels" and column.name == "area_sq_wah"):
+            condition = (
+                f"r.{column.name} IS NULL AND coalesce(r.unparsed, '') NOT LIKE {_literal(f'%,{column.name},%')}"
+            )
+        else:
+            condition = "e.id IS NULL"  # a new record needs it; an existing one keeps its value
+        checks.append(_check("missing_required", column.name, "NULL", condition))
+    joins = ""
+    if layer.key == "parcels":
+        checks.append(_check("duplicate_in_register", "parcel_code", "r.code", "e.retired_on IS NOT NULL"))
+        if "area_sq_wah" not in stage.present:
+            checks.append(
+                _check("measured_area", "area_sq_wah", "r.area_sq_wah", "e.id IS NULL AND r.area_sq_wah IS NOT NULL")
+            )
+        else:
+            # assets.services.check_parts_total: land uses must still sum to a changed parcel area.
+            checks.append(
+                _check(
+                    "parts_total",
+                    "area_sq_wah",
+                    "r.area_sq_wah",
+                    "e.id IS NOT NULL AND e.area_sq_wah IS DISTINCT FROM r.area_sq_wah::numeric AND EXISTS ("
+                    f"SELECT 1 FROM assets_landuse lu WHERE lu.municipality_id = {m} AND lu.parcel_id = e.id "
+                    "HAVING sum(lu.area_sq_wah) <> r.area_sq_wah::numeric)",
+                )
+            )
+    elif layer.key == "buildings":
+        parcel = _parcel_of_building(stage)
+        joins = f"LEFT JOIN assets_parcel p ON p.municipality_id = {m} AND p.parcel_code = {parcel}"
+        checks += [
+            _check("unknown_reference", "parcel_code", parcel, "r.code IS NOT NULL AND p.id IS NULL"),
+            # Building.clean: the footprint stands on its parcel, and the code starts with the parcel's
+            _check(
+                "rule", "footprint", "p.parcel_code", "p.id IS NOT NULL AND r.valid AND NOT ST_Intersects(p.geom, r.g)"
+            ),
+        ]
+        if "parcel_code" in stage.present:
+            checks.append(
+                _check(
+                    "rule",
+                    "parcel_code",
+                    "r.code",
+                    "r.parcel_code IS NOT NULL AND r.code NOT LIKE r.parcel_code || '-B%%'",
+                )
+            )
+        if "floor_area_m2" in stage.present:
+            checks.append(
+                _check(
+                    "parts_total",
+                    "floor_area_m2",
+                    "r.floor_area_m2",
+                    "e.id IS NOT NULL AND e.floor_area_m2 IS DISTINCT FROM r.floor_area_m2::numeric AND EXISTS ("
+                    f"SELECT 1 FROM assets_buildinguse bu WHERE bu.municipality_id = {m} AND bu.building_id = e.id "
+                    "HAVING sum(bu.floor_area_m2) <> r.floor_area_m2::numeric)",
+                )
+            )
+    elif layer.key == "signboards":
+        if "parcel_code" in stage.present:
+            joins += f" LEFT JOIN assets_parcel p ON p.municipality_id = {m} AND p.parcel_code = r.parcel_code"
+            checks.append(
+                _check(
+                    "unknown_reference", "parcel_code", "r.parcel_code", "r.parcel_code IS NOT NULL AND p.id IS NULL"
+                )
+            )
+        if "owner_national_id" in stage.present:
+            joins += f" LEFT JOIN assets_owner o ON o.municipality_id = {m} AND o.national_id = r.owner_national_id"
+            checks.append(
+                _check(
+                    "unknown_reference", "owner_national_id", "NULL", "r.owner_national_id IS NOT NULL AND o.id IS NULL"
+                )
+            )
+        installed = "r.installed_on::date" if "installed_on" in stage.present else "e.installed_on"
+        removed = "r.removed_on::date" if "removed_on" in stage.present else "e.removed_on"
+        checks.append(_check("rule", "removed_on", "NULL", f"{removed} < {installed}"))
     return checks, joins
 
 
@@ -384,7 +421,8 @@ def _differs(stage: Stage, old: str, new: list[tuple[str, str]]) -> str:
     geometry, values = new[0], new[1:]
     condition = f"NOT ST_Equals({old}.{geometry[0]}, {geometry[1]})"
     if values:
-        condition += f" OR ROW({', '.join(f'{old}.{c}' for c, _ in values)}) IS DISTINCT FROM ROW({', '.join(v for _, v in values)})"
+        before = ", ".join(f"{old}.{column}" for column, _ in values)
+        condition += f" OR ROW({before}) IS DISTINCT FROM ROW({', '.join(value for _, value in values)})"
     return f"({condition})"
 
 
@@ -449,7 +487,9 @@ def _assignments(stage: Stage) -> list[tuple[str, str]]:
         out.append(("block_id", "b.id"))
         if "area_sq_wah" not in stage.present:
             out.append(("area_sq_wah", "r.area_sq_wah::numeric"))
-    elif (layer.key == "buildings" and "parcel_code" not in stage.present) or (layer.key == "signboards" and "parcel_code" not in stage.present):
+    elif (layer.key == "buildings" and "parcel_code" not in stage.present) or (
+        layer.key == "signboards" and "parcel_code" not in stage.present
+    ):
         out.append(("parcel_id", "p.id"))
     return out
 

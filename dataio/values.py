@@ -183,7 +183,9 @@ def _parse(layer: Layer, column, series: pd.Series, result: Normalised) -> pd.Se
             )
         return mapped
     if kind == BOOLEAN:
-        mapped = _lookup(series, lambda v: "true" if v.casefold() in TRUE_WORDS else "false" if v.casefold() in FALSE_WORDS else None)
+        mapped = _lookup(
+            series, lambda v: "true" if v.casefold() in TRUE_WORDS else "false" if v.casefold() in FALSE_WORDS else None
+        )
         _problem(
             result,
             present & mapped.isna(),
@@ -197,9 +199,10 @@ def _parse(layer: Layer, column, series: pd.Series, result: Normalised) -> pd.Se
     if kind == JSON:
         return _parse_json(series, column.name, label, result)
     # Numbers: thousands separators are fine; "1:4,000" is a scale of 4000.
-    cleaned = series.str.replace(",", "", regex=False).str.replace(r"^1\s*:\s*", "", regex=True)
+    cleaned = pc.replace_substring_regex(pc.replace_substring(pa.array(series), ",", ""), r"^1\s*:\s*", "")
     if column.name == "year_built":
-        cleaned = cleaned.str.replace(r"\.0+$", "", regex=True)
+        cleaned = pc.replace_substring_regex(cleaned, r"\.0+$", "")
+    cleaned = pd.Series(pd.arrays.ArrowStringArray(cleaned), dtype=STRING)
     shaped = cleaned.str.match(NUMBER_RE).fillna(False).astype(bool)
     numbers = pd.to_numeric(cleaned.where(shaped), errors="coerce").astype(float)
     bad = present & numbers.isna()

@@ -56,8 +56,17 @@ def parcels_frame(n: int = 12, *, first: int = 1) -> gpd.GeoDataFrame:
     )
 
 
-def write(frame: gpd.GeoDataFrame, folder: Path, fmt: str, *, name: str = "parcels", encoding: str = "UTF-8",
-          crs: int | None = None, cpg: bool = True, prj: bool = True) -> Path:
+def write(
+    frame: gpd.GeoDataFrame,
+    folder: Path,
+    fmt: str,
+    *,
+    name: str = "parcels",
+    encoding: str = "UTF-8",
+    crs: int | None = None,
+    cpg: bool = True,
+    prj: bool = True,
+) -> Path:
     """Write `frame` as a municipality would hand it over: a zipped shapefile, a GeoPackage, …"""
     if crs is not None:
         frame = frame.to_crs(crs)

@@ -32,14 +32,53 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 FIELDS = {
-    Parcel: ["parcel_code", "deed_type", "deed_number", "land_number", "survey_page", "map_sheet", "map_scale",
-             "area_sq_wah", "price_per_sq_wah", "block_id"],
-    Building: ["building_code", "parcel__parcel_code", "house_number", "building_type", "structure", "floors",
-               "floor_area_m2", "year_built", "price_per_m2"],
-    Signboard: ["signboard_code", "parcel__parcel_code", "business_name", "text", "width_cm", "height_cm", "faces",
-                "sign_type", "moving", "installed_on", "removed_on"],
-    InfrastructureAsset: ["asset_code", "kind", "name", "material", "installed_on", "condition", "replacement_cost",
-                          "useful_life_years", "attributes"],
+    Parcel: [
+        "parcel_code",
+        "deed_type",
+        "deed_number",
+        "land_number",
+        "survey_page",
+        "map_sheet",
+        "map_scale",
+        "area_sq_wah",
+        "price_per_sq_wah",
+        "block_id",
+    ],
+    Building: [
+        "building_code",
+        "parcel__parcel_code",
+        "house_number",
+        "building_type",
+        "structure",
+        "floors",
+        "floor_area_m2",
+        "year_built",
+        "price_per_m2",
+    ],
+    Signboard: [
+        "signboard_code",
+        "parcel__parcel_code",
+        "business_name",
+        "text",
+        "width_cm",
+        "height_cm",
+        "faces",
+        "sign_type",
+        "moving",
+        "installed_on",
+        "removed_on",
+    ],
+    InfrastructureAsset: [
+        "asset_code",
+        "kind",
+        "name",
+        "material",
+        "installed_on",
+        "condition",
+        "replacement_cost",
+        "useful_life_years",
+        "attributes",
+    ],
 }
 GEOMETRY = {Parcel: "geom", Building: "footprint", Signboard: "location", InfrastructureAsset: "geom"}
 LAYER = {Parcel: "parcels", Building: "buildings", Signboard: "signboards", InfrastructureAsset: "infrastructure"}
@@ -50,17 +89,32 @@ def takhli():
     """A register with Thai text, decimals, dates, empty values and every kind of geometry."""
     town = MunicipalityFactory()
     parcels = [
-        ParcelFactory(municipality=town, deed_type="ns3k", land_number="12", survey_page="ห.3", map_sheet="5036IV6620",
-                      map_scale=4000, price_per_sq_wah=Decimal("1234.56")),
-        ParcelFactory(municipality=town, deed_type="", map_scale=None, price_per_sq_wah=None, area_sq_wah=Decimal("0.50")),
+        ParcelFactory(
+            municipality=town,
+            deed_type="ns3k",
+            land_number="12",
+            survey_page="ห.3",
+            map_sheet="5036IV6620",
+            map_scale=4000,
+            price_per_sq_wah=Decimal("1234.56"),
+        ),
+        ParcelFactory(
+            municipality=town, deed_type="", map_scale=None, price_per_sq_wah=None, area_sq_wah=Decimal("0.50")
+        ),
         ParcelFactory(municipality=town, deed_type="chanote"),
     ]
     BuildingFactory(parcel=parcels[0], house_number="99/1 หมู่ 2", floors=3, price_per_m2=Decimal("7500.25"))
     BuildingFactory(parcel=parcels[2], structure="masonry", building_type="400")
     SignboardFactory(parcel=parcels[0], business_name="ร้านก๋วยเตี๋ยวเรือ “ป้าแดง”", text="อร่อย, สะอาด", moving=True)
     InfrastructureAssetFactory(municipality=town, installed_on="2019-03-01", material="คอนกรีต")
-    InfrastructureAssetFactory(municipality=town, asset_code="RD-00001", kind="road", geom=road(town, 7), condition=None,
-                               attributes={"surface": "ลาดยาง", "width_m": 6.5, "lanes": 2})
+    InfrastructureAssetFactory(
+        municipality=town,
+        asset_code="RD-00001",
+        kind="road",
+        geom=road(town, 7),
+        condition=None,
+        attributes={"surface": "ลาดยาง", "width_m": 6.5, "lanes": 2},
+    )
     owner = OwnerFactory(municipality=town, first_name="สมหญิง", last_name="ใจงาม", address="12 หมู่ 3 ตำบลตาคลี")
     OwnershipFactory(parcel=parcels[0], owner=owner)
     return town
@@ -84,7 +138,9 @@ def roundtrip(source, fmt, tmp_path, encoding="utf-8"):
             if fmt == "shp" and model is InfrastructureAsset:
                 continue  # one geometry type per shapefile: infrastructure goes out as GeoPackage
             with scoped_to(source):
-                exported = export_layer(municipality=source, acting_user=None, layer=LAYER[model], fmt=fmt, encoding=encoding)
+                exported = export_layer(
+                    municipality=source, acting_user=None, layer=LAYER[model], fmt=fmt, encoding=encoding
+                )
             path = tmp_path / f"{LAYER[model]}-{exported.filename}"
             path.write_bytes(exported.content)
             with scoped_to(target):
@@ -92,8 +148,10 @@ def roundtrip(source, fmt, tmp_path, encoding="utf-8"):
     return target
 
 
-@pytest.mark.parametrize(("fmt", "encoding"), [("gpkg", "utf-8"), ("shp", "cp874"), ("shp", "utf-8"), ("geojson", "utf-8"),
-                                               ("csv", "utf-8"), ("xlsx", "utf-8")])
+@pytest.mark.parametrize(
+    ("fmt", "encoding"),
+    [("gpkg", "utf-8"), ("shp", "cp874"), ("shp", "utf-8"), ("geojson", "utf-8"), ("csv", "utf-8"), ("xlsx", "utf-8")],
+)
 def test_export_then_import_reproduces_the_register(takhli, tmp_path, fmt, encoding):
     copy = roundtrip(takhli, fmt, tmp_path, encoding)
     for model in (Parcel, Building, Signboard, InfrastructureAsset):
@@ -105,7 +163,7 @@ def test_export_then_import_reproduces_the_register(takhli, tmp_path, fmt, encod
             if fmt == "gpkg":
                 assert a.ewkb == b.ewkb  # bit for bit
             else:
-                assert a.equals(b) and a.equals_exact(b, 1e-12) or a.normalize().equals_exact(b.normalize(), 1e-12)
+                assert (a.equals(b) and a.equals_exact(b, 1e-12)) or a.normalize().equals_exact(b.normalize(), 1e-12)
 
 
 def test_a_cp874_shapefile_declares_its_encoding(takhli):
@@ -159,7 +217,14 @@ def test_the_ltax_online_workbook_follows_the_entry_order(takhli):
     with scoped_to(takhli):
         exported = export_layer(municipality=takhli, acting_user=None, layer="parcels", fmt="ltax")
     book = openpyxl.load_workbook(io.BytesIO(exported.content))
-    assert [s.split(" ")[1] for s in book.sheetnames] == ["owner", "land", "landUse", "building", "buildingUse", "signboard"]
+    assert [s.split(" ")[1] for s in book.sheetnames] == [
+        "owner",
+        "land",
+        "landUse",
+        "building",
+        "buildingUse",
+        "signboard",
+    ]
     land = book["2 land ที่ดิน"]
     header = [c.value for c in land[1]]
     first = dict(zip(header, [c.value for c in land[2]], strict=True))

@@ -38,7 +38,9 @@ def _quiet_geopandas():
 
 def run(town, path, layer="parcels", **options):
     with scoped_to(town):
-        return import_file(municipality=town, acting_user=None, path=path, options=ImportOptions(layer=layer, **options))
+        return import_file(
+            municipality=town, acting_user=None, path=path, options=ImportOptions(layer=layer, **options)
+        )
 
 
 def check(town, path, layer="parcels", **options):
@@ -85,12 +87,20 @@ def test_an_officer_imports_ltax_parcels_from_every_format(tmp_path, lam_phaya, 
 
 @pytest.mark.parametrize(
     ("srid", "encoding", "cpg", "tolerance_m"),
-    [(32647, "UTF-8", True, 0.001), (32648, "UTF-8", True, 0.001), (24047, "CP874", False, 0.5), (24048, "CP874", True, 0.5)],
+    [
+        (32647, "UTF-8", True, 0.001),
+        (32648, "UTF-8", True, 0.001),
+        (24047, "CP874", False, 0.5),
+        (24048, "CP874", True, 0.5),
+    ],
 )
 def test_shapefiles_in_utm_and_indian_1975_land_in_place(tmp_path, lam_phaya, srid, encoding, cpg, tolerance_m):
     frame = parcels_frame(3)
     report = run(lam_phaya, write(frame, tmp_path, "shp", encoding=encoding, crs=srid, cpg=cpg))
-    assert (report["source"]["srid"], report["source"]["encoding"]) == (srid, encoding.lower().replace("utf-8", "utf-8"))
+    assert (report["source"]["srid"], report["source"]["encoding"]) == (
+        srid,
+        encoding.lower().replace("utf-8", "utf-8"),
+    )
     parcels = parcels_of(lam_phaya)
     assert [p.deed_type for p in parcels] == ["chanote", "ns3k", "spk401"]  # Thai text decoded right
     for parcel, original in zip(parcels, frame.geometry, strict=True):
@@ -137,8 +147,14 @@ def test_without_an_area_column_the_drawn_area_is_used_and_said(tmp_path, lam_ph
 
 def test_the_report_names_every_problem_by_row_and_nothing_is_written(tmp_path, lam_phaya):
     good = lots(6)
-    bowtie = shapely.Polygon([(good[1].bounds[0], good[1].bounds[1]), (good[1].bounds[2], good[1].bounds[3]),
-                              (good[1].bounds[2], good[1].bounds[1]), (good[1].bounds[0], good[1].bounds[3])])
+    bowtie = shapely.Polygon(
+        [
+            (good[1].bounds[0], good[1].bounds[1]),
+            (good[1].bounds[2], good[1].bounds[3]),
+            (good[1].bounds[2], good[1].bounds[1]),
+            (good[1].bounds[0], good[1].bounds[3]),
+        ]
+    )
     far_away = shapely.box(90.0, 5.0, 90.001, 5.001)
     frame = gpd.GeoDataFrame(
         {
@@ -222,8 +238,12 @@ def test_codes_already_in_the_register_are_duplicates_when_only_new_ones_are_wan
 
 
 def test_the_code_of_a_retired_parcel_is_not_reused(tmp_path, lam_phaya):
-    ParcelFactory(municipality=lam_phaya, parcel_code="01A001", geom=GEOSGeometry(shapely.MultiPolygon(lots(1)).wkt, srid=4326),
-                  retired_on=datetime.date(2025, 1, 1))
+    ParcelFactory(
+        municipality=lam_phaya,
+        parcel_code="01A001",
+        geom=GEOSGeometry(shapely.MultiPolygon(lots(1)).wkt, srid=4326),
+        retired_on=datetime.date(2025, 1, 1),
+    )
     with pytest.raises(ImportRefused) as refused:
         run(lam_phaya, write(parcels_frame(1), tmp_path, "gpkg"))
     assert kinds(refused.value.report) == [(1, "duplicate_in_register")]
@@ -260,8 +280,12 @@ def test_an_import_links_parcels_to_their_blocks(tmp_path, lam_phaya):
 
 
 def test_a_changed_area_must_still_match_the_land_uses(tmp_path, lam_phaya):
-    parcel = ParcelFactory(municipality=lam_phaya, parcel_code="01A001", geom=GEOSGeometry(shapely.MultiPolygon(lots(1)).wkt, srid=4326),
-                           area_sq_wah=Decimal("400.00"))
+    parcel = ParcelFactory(
+        municipality=lam_phaya,
+        parcel_code="01A001",
+        geom=GEOSGeometry(shapely.MultiPolygon(lots(1)).wkt, srid=4326),
+        area_sq_wah=Decimal("400.00"),
+    )
     LandUseFactory(parcel=parcel, area_sq_wah=Decimal("400.00"))
     frame = parcels_frame(1).assign(area_sq_wah="500")
     with pytest.raises(ImportRefused) as refused:
@@ -291,7 +315,11 @@ def test_buildings_are_checked_against_their_parcels(tmp_path, lam_phaya):
     with scoped_to(lam_phaya):
         building = Building.objects.get()
         assert (building.parcel.parcel_code, building.structure, building.year_built, building.floors) == (
-            "01A001", "masonry", 2017, 2)  # the B.E. year 2560 is 2017
+            "01A001",
+            "masonry",
+            2017,
+            2,
+        )  # the B.E. year 2560 is 2017
         assert building.history.count() == 1
 
 
@@ -311,8 +339,14 @@ def test_signboards_from_a_csv_of_points_find_their_parcel_and_owner(tmp_path, l
     assert report["source"]["encoding"] == "cp874"
     with scoped_to(lam_phaya):
         sign = Signboard.objects.get()
-        assert (sign.parcel.parcel_code, sign.owner, sign.business_name, sign.sign_type, sign.installed_on, sign.faces) == (
-            "01A002", owner, "ร้านข้าวแกงป้าแดง", "thai_mixed", datetime.date(2025, 1, 15), 1)
+        assert (
+            sign.parcel.parcel_code,
+            sign.owner,
+            sign.business_name,
+            sign.sign_type,
+            sign.installed_on,
+            sign.faces,
+        ) == ("01A002", owner, "ร้านข้าวแกงป้าแดง", "thai_mixed", datetime.date(2025, 1, 15), 1)
 
 
 def test_infrastructure_mixes_lines_and_points_but_each_kind_keeps_its_type(tmp_path, lam_phaya):
@@ -332,5 +366,6 @@ def test_infrastructure_mixes_lines_and_points_but_each_kind_keeps_its_type(tmp_
     assert kinds(refused.value.report) == [(3, "rule"), (3, "wrong_geometry_type")]
     run(lam_phaya, write(frame.iloc[:2], tmp_path, "gpkg", name="ok"), layer="infrastructure")
     with scoped_to(lam_phaya):
-        assert list(InfrastructureAsset.objects.order_by("asset_code").values_list("asset_code", "kind", "attributes")) == [
-            ("RD-1", "road", {"lanes": 2}), ("SL-1", "streetlight", {"wattage": 90})]
+        assert list(
+            InfrastructureAsset.objects.order_by("asset_code").values_list("asset_code", "kind", "attributes")
+        ) == [("RD-1", "road", {"lanes": 2}), ("SL-1", "streetlight", {"wattage": 90})]

@@ -69,7 +69,11 @@ class ImportPageTests(TestCase):
         commit_import(**job.args)  # what the worker runs for this job
 
         status = self.client.get(reverse("jobs:status", args=[session.task_id])).json()
-        assert (status["status"], status["percent"], status["result"]) == (TaskStatus.DONE, 100, {"new": 8, "changed": 0})
+        assert (status["status"], status["percent"], status["result"]) == (
+            TaskStatus.DONE,
+            100,
+            {"new": 8, "changed": 0},
+        )
         session.refresh_from_db()
         assert session.status == ImportStatus.COMMITTED and session.committed_at is not None
         with scoped_to(self.lam_phaya):
@@ -86,7 +90,9 @@ class ImportPageTests(TestCase):
         assert not ImportSession._base_manager.exists()
 
     def test_a_file_with_errors_shows_them_and_cannot_be_committed_until_mapped(self):
-        frame = gpd.GeoDataFrame({"รหัส": ["01C001", "01C002"], "area_sq_wah": ["100", "200"]}, geometry=lots(2), crs=4326)
+        frame = gpd.GeoDataFrame(
+            {"รหัส": ["01C001", "01C002"], "area_sq_wah": ["100", "200"]}, geometry=lots(2), crs=4326
+        )
         self.client.post(reverse("dataio:import"), {"layer": "parcels", "file": upload(self.file(frame))})
         session = ImportSession._base_manager.get()
         page = self.client.get(reverse("dataio:import-detail", args=[session.pk])).content.decode()
@@ -95,7 +101,10 @@ class ImportPageTests(TestCase):
         session.refresh_from_db()
         assert session.task is None and session.status == ImportStatus.CHECKED
 
-        self.client.post(reverse("dataio:import-recheck", args=[session.pk]), {"column_parcel_code": "รหัส", "column_area_sq_wah": "area_sq_wah"})
+        self.client.post(
+            reverse("dataio:import-recheck", args=[session.pk]),
+            {"column_parcel_code": "รหัส", "column_area_sq_wah": "area_sq_wah"},
+        )
         session.refresh_from_db()
         assert session.report["errors"] == 0 and session.options["mapping"]["parcel_code"] == "รหัส"
         assert session.can_commit

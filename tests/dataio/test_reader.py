@@ -3,7 +3,6 @@
 import warnings
 import zipfile
 
-import geopandas as gpd
 import openpyxl
 import pyarrow as pa
 import pytest
@@ -65,7 +64,7 @@ def test_utm_zones_are_recognised_from_the_prj(tmp_path, srid):
 
 def test_a_shapefile_without_a_prj_asks_for_the_coordinate_system(tmp_path):
     path = write(parcels_frame(2), tmp_path, "shp", crs=32647, prj=False)
-    with pytest.raises(FileRefused, match="ไม่มีไฟล์ .prj") as refused:
+    with pytest.raises(FileRefused, match=r"ไม่มีไฟล์ \.prj") as refused:
         read_source(path)
     assert refused.value.code == "no_crs"
     assert read_source(path, ReadOptions(srid=32647)).srid == 32647
@@ -85,7 +84,7 @@ def test_a_corrupt_zip_is_refused(tmp_path):
 def test_a_zip_without_a_shp_is_refused(tmp_path):
     path = tmp_path / "parcels.zip"
     path.write_bytes(zip_bytes({"parcels.dbf": b"\x03" * 100, "readme.txt": b"hello"}))
-    with pytest.raises(FileRefused, match="ไม่มีไฟล์ .shp") as refused:
+    with pytest.raises(FileRefused, match=r"ไม่มีไฟล์ \.shp") as refused:
         read_source(path)
     assert refused.value.code == "no_shp"
 
@@ -187,7 +186,11 @@ def valid_files(tmp_path_factory):
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(fmt=st.sampled_from(["shp", "gpkg", "geojson", "kml", "csv", "xlsx"]), cut=st.floats(0, 1), flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=8))
+@given(
+    fmt=st.sampled_from(["shp", "gpkg", "geojson", "kml", "csv", "xlsx"]),
+    cut=st.floats(0, 1),
+    flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=8),
+)
 def test_broken_copies_of_valid_files_give_a_table_or_a_clear_refusal(tmp_path, valid_files, fmt, cut, flips):
     data = bytearray(valid_files[fmt])
     for position, value in flips:
