@@ -1,6 +1,7 @@
 """Test files made the way municipalities make them: from a real tambon boundary, with geopandas."""
 
 import io
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -73,7 +74,9 @@ def write(
     if fmt == "shp":
         parts = folder / f"{name}-parts"
         parts.mkdir()
-        frame.to_file(parts / f"{name}.shp", engine="pyogrio", encoding=encoding)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DBF names are cut to 10 characters, as in real municipal files
+            frame.to_file(parts / f"{name}.shp", engine="pyogrio", encoding=encoding)
         if not cpg:
             (parts / f"{name}.cpg").unlink(missing_ok=True)
         if not prj:
