@@ -7,7 +7,9 @@ callers go through dataio.services, which decides who may ask for it.
 """
 
 import io
+import json
 import logging
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -19,9 +21,11 @@ import pandas as pd
 import shapely
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assets.choices import DeedType
 from dataio.layers import DECIMAL, LAYERS, Layer
 from municipalities.thai import rai_ngan_wa
 
@@ -130,8 +134,6 @@ def layer_frame(municipality, layer: Layer, *, personal_data: bool) -> gpd.GeoDa
         if column.name in frame and layer.kind_of(column) == DECIMAL:
             frame[column.name] = frame[column.name].map(lambda v: None if v is None else float(v))
         if column.name == "attributes" and column.name in frame:
-            import json
-
             # Django hands jsonb over as its text; write it in one canonical form.
             frame[column.name] = frame[column.name].map(
                 lambda v: json.dumps(json.loads(v) if isinstance(v, str) else v, ensure_ascii=False, sort_keys=True)
@@ -229,9 +231,8 @@ LTAX_USED_TYPE = {
 
 
 def ltax_workbook(municipality, *, personal_data: bool) -> tuple[bytes, int]:
-    from assets.choices import DeedType
-
     doc_types = {value: index for index, value in enumerate(DeedType.values, 1)}
+    this_year = timezone.localdate().year
     m = {"m": municipality.pk}
     sheets = {}
     with connection.cursor() as cursor:
@@ -335,7 +336,7 @@ def ltax_workbook(municipality, *, personal_data: bool) -> tuple[bytes, int]:
                     "structure โครงสร้าง": r[3],
                     "floors จำนวนชั้น": r[4],
                     "area พื้นที่ (ตร.ม.)": float(r[5]),
-                    "age อายุ (ปี)": max(municipality_year() - r[6], 0),
+                    "age อายุ (ปี)": max(this_year - r[6], 0),
                     "pricePerM2 ราคาต่อตร.ม.": None if r[7] is None else float(r[7]),
                     "houseNo บ้านเลขที่": r[8],
                 }
@@ -385,15 +386,7 @@ def ltax_workbook(municipality, *, personal_data: bool) -> tuple[bytes, int]:
     return _workbook(sheets), len(lands)
 
 
-def municipality_year() -> int:
-    from django.utils import timezone
-
-    return timezone.localdate().year
-
-
 def _map_sheet_parts(sheet: str) -> tuple[str, str, str, str]:
     """DOL sheet 5838III1414 → 5838 / III / 14 / 14 (the 1:50,000 sheet, then the grid numbers)."""
-    import re
-
     match = re.match(r"^(\d{4})\s*([IV]+)\s*(\d{2})(\d{2})$", sheet or "")
     return tuple(match.groups()) if match else (sheet or "", "", "", "")

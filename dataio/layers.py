@@ -6,6 +6,7 @@ fields (`zone`, `block`, `lot`, `parcel_code`, `survey`, `land_no`, `Mapsheet`, 
 the short names our shapefiles use (≤ 10 characters) and the Thai headers our spreadsheets carry.
 """
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -162,8 +163,6 @@ OWNER_COLUMNS = (
 
 def _sql_pattern(regex) -> str:
     """A Python pattern of assets/validators.py as a PostgreSQL regular expression (no group names)."""
-    import re
-
     return re.sub(r"\(\?P<\w+>", "(", regex.pattern)
 
 

@@ -15,7 +15,6 @@ import logging
 import unicodedata
 import zipfile
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -49,7 +48,6 @@ TABLE_SUFFIXES = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx"}
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "รูปเรขาคณิต", "รูปแปลง")
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "ลองจิจูด")
 LAT_NAMES = ("lat", "latitude", "y", "ละติจูด")
-FAMILIES = {"POINT": "Point", "MULTIPOINT": "Point", "LINESTRING": "Line", "MULTILINESTRING": "Line"}
 
 
 class FileRefused(ValidationError):
@@ -527,11 +525,3 @@ def _from_frame(frame, kind: str, encoding: str | None, options: ReadOptions) ->
         transform_from=transform_definition(srid, options.thai_datum_shift),
         encoding=encoding,
     )
-
-
-def geometry_family_counts(types: Counter) -> dict[str, int]:
-    """Point / Line / Polygon counts from PostGIS GeometryType() names."""
-    families = Counter()
-    for name, count in types.items():
-        families[FAMILIES.get(name, "Polygon" if "POLYGON" in name else name.title())] += count
-    return dict(families)

@@ -10,8 +10,10 @@ system only through `export_with_personal_data`, which checks the capability (an
 to log such access).
 """
 
+import json
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -229,8 +231,6 @@ def _preview(cursor, stage) -> dict:
         return {"features": [], "bounds": None}
     tolerance = max(box[2] - box[0], box[3] - box[1]) / 4000  # about a pixel on a wide screen
     rows = staging.preview(cursor, stage, limit=PREVIEW_FEATURES, tolerance=tolerance)
-    import json
-
     features = [
         {"type": "Feature", "geometry": json.loads(geojson), "properties": {"row": row, "code": code, "problem": bad}}
         for row, code, geojson, bad in rows
@@ -330,21 +330,14 @@ def import_session_commit(*, session: ImportSession, acting_user, progress=None)
     return report["result"]
 
 
-class _local_copy:
+@contextmanager
+def _local_copy(session: ImportSession):
     """The session's stored file under its original name (the reader goes by the suffix)."""
-
-    def __init__(self, session: ImportSession):
-        self.session = session
-
-    def __enter__(self) -> Path:
-        self.folder = tempfile.mkdtemp(prefix="thesaban-import-")
-        path = Path(self.folder) / self.session.source_name
-        with self.session.file.open("rb") as source, path.open("wb") as sink:
+    with tempfile.TemporaryDirectory(prefix="thesaban-import-") as folder:
+        path = Path(folder) / session.source_name
+        with session.file.open("rb") as source, path.open("wb") as sink:
             shutil.copyfileobj(source, sink)
-        return path
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.folder, ignore_errors=True)
+        yield path
 
 
 # Exports ---------------------------------------------------------------------------------------------

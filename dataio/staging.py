@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection
 
+from assets.choices import KIND_SPECS
 from dataio.layers import BOOLEAN, DATE, DECIMAL, INTEGER, JSON, Layer
 from dataio.values import Normalised
 
@@ -256,8 +257,6 @@ def _checks(stage: Stage, *, new_only: bool) -> tuple[list[tuple[str, str, str, 
     code = layer.code
     geometry_type = ("r.gtype <> ALL(%(types)s)", None)
     if layer.key == "infrastructure":
-        from assets.choices import KIND_SPECS
-
         pairs = ", ".join(
             f"({_literal(kind)}, {_literal(t.upper())})"
             for kind, spec in KIND_SPECS.items()
