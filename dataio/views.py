@@ -58,10 +58,8 @@ def import_detail(request, pk: int, mapping_form=None):
     session = get_object_or_404(ImportSession.objects.select_related("task"), pk=pk)
     report = session.report
     if mapping_form is None:
-        mapping_form = MappingForm(
-            layer=session.layer,
-            source_columns=sorted(set(report.get("columns", {}).values()) | set(report.get("unmatched", []))),
-            current=report.get("columns", {}),
+        mapping_form = _mapping_form(
+            session,
             initial={k: session.options.get(k) for k in ("encoding", "srid", "thai_datum_shift", "repair", "new_only")},
         )
     kinds = [
@@ -79,6 +77,17 @@ def import_detail(request, pk: int, mapping_form=None):
             "map": _preview_map(session),
             "mapping_form": mapping_form,
         },
+    )
+
+
+def _mapping_form(session: ImportSession, **kwargs) -> MappingForm:
+    """Selects of the file's columns (matched or not) for each register column, set as last checked."""
+    columns = session.report.get("columns", {})
+    return MappingForm(
+        layer=session.layer,
+        source_columns=sorted(set(columns.values()) | set(session.report.get("unmatched", []))),
+        current=columns,
+        **kwargs,
     )
 
 
@@ -113,13 +122,7 @@ def _preview_map(session: ImportSession):
 @capability_required(Capability.EDIT_REGISTER)
 def import_recheck(request, pk: int):
     session = get_object_or_404(ImportSession, pk=pk)
-    report = session.report
-    form = MappingForm(
-        request.POST,
-        layer=session.layer,
-        source_columns=sorted(set(report.get("columns", {}).values()) | set(report.get("unmatched", []))),
-        current=report.get("columns", {}),
-    )
+    form = _mapping_form(session, data=request.POST)
     if form.is_valid():
         options = _options(form.cleaned_data, layer=session.layer, mapping=form.mapping())
         try:
