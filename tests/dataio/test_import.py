@@ -9,7 +9,10 @@ import geopandas as gpd
 import pytest
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 from assets.models import Building, InfrastructureAsset, Parcel, Signboard
@@ -369,3 +372,35 @@ def test_infrastructure_mixes_lines_and_points_but_each_kind_keeps_its_type(tmp_
         assert list(
             InfrastructureAsset.objects.order_by("asset_code").values_list("asset_code", "kind", "attributes")
         ) == [("RD-1", "road", {"lanes": 2}), ("SL-1", "streetlight", {"wattage": 90})]
+
+
+@pytest.fixture(scope="module")
+def valid_parcel_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("valid")
+    frame = parcels_frame(4)
+    return {fmt: write(frame, folder, fmt).read_bytes() for fmt in ("shp", "gpkg", "geojson", "csv", "xlsx")}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    fmt=st.sampled_from(["shp", "gpkg", "geojson", "csv", "xlsx"]),
+    cut=st.floats(0.05, 1),
+    flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=6),
+)
+def test_a_broken_file_is_imported_whole_or_not_at_all(tmp_path, lam_phaya, valid_parcel_files, fmt, cut, flips):
+    data = bytearray(valid_parcel_files[fmt])
+    for position, value in flips:
+        data[int(position * (len(data) - 1))] = value
+    path = tmp_path / ("upload.zip" if fmt == "shp" else f"upload.{fmt}")
+    path.write_bytes(bytes(data[: max(1, int(len(data) * cut))]))
+    with scoped_to(lam_phaya):
+        before = Parcel.objects.count()
+    try:
+        report = run(lam_phaya, path)
+    except ValidationError as error:  # a report of refused rows, or a clear refusal of the file
+        assert error.messages and all(m.strip() for m in error.messages)
+        written = 0
+    else:
+        written = report["result"]["new"]
+    with scoped_to(lam_phaya):
+        assert Parcel.objects.count() == before + written

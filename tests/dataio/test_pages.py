@@ -157,3 +157,16 @@ def _multi(polygon):
     from shapely import MultiPolygon
 
     return GEOSGeometry(MultiPolygon([polygon]).wkt, srid=4326)
+
+
+class UploadLimitTests(TestCase):
+    def test_a_file_over_the_configured_limit_is_refused_before_reading(self):
+        town = municipality_on_real_boundary()
+        officer = MembershipFactory(municipality=town, role=Role.ADMIN).user
+        self.client.login(username=officer.username, password=TEST_PASSWORD)
+        with self.settings(DATAIO_MAX_UPLOAD_BYTES=1024):
+            page = self.client.post(
+                reverse("dataio:import"), {"layer": "parcels", "file": SimpleUploadedFile("big.csv", b"x" * 5000)}
+            )
+        assert "เกินขนาดที่รับได้" in page.content.decode()
+        assert not ImportSession._base_manager.exists()
