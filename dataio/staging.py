@@ -1,6 +1,6 @@
 """The bulk path: COPY into an UNLOGGED staging table, validate set-based in SQL, merge in one statement.
 
-1. `stage()` writes the file's rows (canonical text + WKB) with a binary COPY built by Arrow, then
+1. `load()` writes the file's rows (canonical text + WKB) with a binary COPY built by Arrow, then
    turns them into geometry in 4326 (ST_Transform from the file's CRS) with their checks computed
    once per row: empty, type, validity (and the `make_valid` repair when asked), containment in the
    municipality's boundary.
@@ -191,9 +191,7 @@ def load(
     )
     if layer.key == "parcels" and "area_sq_wah" not in stage.present:
         # No deed area in the file: measure the drawn parcel in the municipality's UTM zone (1 ตร.ว. = 4 m²).
-        cursor.execute(
-            f"ALTER TABLE {stage.rows} ADD COLUMN area_sq_wah text, ADD COLUMN area_measured boolean DEFAULT true"
-        )
+        cursor.execute(f"ALTER TABLE {stage.rows} ADD COLUMN area_sq_wah text")
         cursor.execute(
             f"UPDATE {stage.rows} SET area_sq_wah = round((ST_Area(ST_Transform(g, %s)) / 4)::numeric, 2)::text "
             "WHERE valid",
@@ -216,8 +214,9 @@ def _shape_sql(layer: Layer) -> str:
 # 2. Problems -----------------------------------------------------------------------------------------
 
 
-def problems(cursor, stage: Stage, *, new_only: bool) -> list[tuple]:
-    """Every problem of every row as (row_no, code, kind, column, detail), from one scan of the rows."""
+def problems(cursor, stage: Stage, *, new_only: bool) -> tuple[list[tuple], dict[str, int]]:
+    """The first problems as (row_no, code, kind, column, detail) and the count of each kind, from one
+    scan of the rows; rows that break no rule skip the expansion into one row per rule."""
     layer = stage.layer
     checks, joins = _checks(stage, new_only=new_only)
     rules = ", ".join(f"({kind}, {column}, {detail}, {hit})" for kind, column, detail, hit in checks)
