@@ -81,6 +81,23 @@ class ImportPageTests(TestCase):
             assert set(Parcel.history.values_list("history_user_id", flat=True)) == {self.officer.pk}
         assert "บันทึกแล้ว: รายการใหม่ 8 ปรับปรุง 0" in self.client.get(response["Location"]).content.decode()
 
+    def test_a_commit_that_meets_a_changed_register_fails_whole_with_the_reason(self):
+        self.client.post(reverse("dataio:import"), {"layer": "parcels", "file": upload(self.file(parcels_frame(3)))})
+        session = ImportSession._base_manager.get()
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("dataio:import-commit", args=[session.pk]))
+        # Between the check and the worker, someone retires a parcel with one of the file's codes.
+        retired = {"parcel_code": "01A002", "geom": _multi(lots(9)[8]), "retired_on": "2025-01-01"}
+        ParcelFactory(municipality=self.lam_phaya, **retired)
+        job = ProcrastinateJob.objects.get(task_name="dataio.commit_import")
+        commit_import(**job.args)
+        session.refresh_from_db()
+        assert session.status == ImportStatus.FAILED
+        assert session.task.status == TaskStatus.FAILED and "ยังไม่มีการบันทึกข้อมูลใด ๆ" in session.task.message
+        assert [p["kind"] for p in session.report["problems"]] == ["duplicate_in_register"]
+        with scoped_to(self.lam_phaya):
+            assert list(Parcel.objects.values_list("parcel_code", flat=True)) == ["01A002"]  # only the retired one
+
     def test_a_file_that_cannot_be_read_is_refused_on_the_form_and_not_kept(self):
         path = self.file(parcels_frame(2), "shp")
         broken = SimpleUploadedFile("parcels.zip", path.read_bytes()[:200])
