@@ -323,6 +323,7 @@ def import_session_commit(*, session: ImportSession, acting_user, progress=None)
         session.status = ImportStatus.FAILED
         session.save(update_fields=["status", "report"])
         raise
+    report.setdefault("outcome", session.report.get("outcome", {}))  # what the officer confirmed
     session.report = report
     session.status = ImportStatus.COMMITTED
     session.committed_at = timezone.now()
