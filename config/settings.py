@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
 ]
 # Our own apps; each may offer `<app>/api/urls.py`, mounted under /api/v1/ (config/api_urls.py).
-THESABAN_APPS = ["municipalities", "assets", "taxes", "maps", "fixtures", "jobs", "works", "rasters"]
+THESABAN_APPS = ["municipalities", "assets", "taxes", "maps", "fixtures", "jobs", "works", "rasters", "dataio"]
 INSTALLED_APPS += THESABAN_APPS
 
 MIDDLEWARE = [
@@ -194,3 +194,6 @@ COMPLAINT_FORM_RATE_PER_HOUR = env_int("COMPLAINT_FORM_RATE_PER_HOUR", 10)
 
 # Demo data is synthetic; pages say so while this is on (see fixtures/).
 THESABAN_DEMO = env_bool("THESABAN_DEMO", default=DEBUG)
+
+# Imports (dataio): the largest upload accepted, and what a zip may expand to (4× that).
+DATAIO_MAX_UPLOAD_BYTES = env_int("DATAIO_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)

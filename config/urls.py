@@ -16,6 +16,7 @@ urlpatterns = [
     path("works/", include("works.urls")),
     path("rasters/", include("rasters.urls")),
     path("report/", include("works.public_urls")),  # residents' complaint form: public, no login
+    path("data/", include("dataio.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

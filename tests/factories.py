@@ -26,6 +26,7 @@ from assets.models import (
     Signboard,
     SignboardPhoto,
 )
+from dataio.models import ImportSession
 from fixtures.demo import juristic_id, national_id
 from jobs.models import BackgroundTask
 from municipalities.choices import MunicipalityKind, Role
@@ -366,6 +367,18 @@ class FloodImpactFactory(PlatformFactory):
     max_depth_m = 1.1
 
 
+class ImportSessionFactory(PlatformFactory):
+    class Meta:
+        model = ImportSession
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    layer = "parcels"
+    source_name = "parcels.gpkg"
+    file = factory.django.FileField(filename="parcels.gpkg", data=b"GPKG")
+    options = factory.LazyFunction(lambda: {"layer": "parcels"})
+    report = factory.LazyFunction(lambda: {"rows": 0, "errors": 0, "problems": []})
+
+
 def road(municipality, n: int = 0) -> LineString:
     cell = _inside(municipality, n, size=0.0004)
     (x0, y0), (x1, y1) = cell.coords[0][0], cell.coords[0][2]
@@ -402,4 +415,5 @@ FACTORIES = {
     Raster: RasterFactory,
     FloodAnalysis: FloodAnalysisFactory,
     FloodImpact: FloodImpactFactory,
+    ImportSession: ImportSessionFactory,
 }

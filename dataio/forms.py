@@ -1,0 +1,89 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from dataio.exporter import FORMATS
+from dataio.layers import LAYERS, layer_choices
+from dataio.reader import ENCODINGS, SUPPORTED_SRIDS
+
+ENCODING_CHOICES = [("", _("ตรวจหาเอง (ใช้ไฟล์ .cpg ถ้ามี)")), *ENCODINGS.items()]
+SRID_CHOICES = [("", _("อ่านจากไฟล์ (.prj)")), *((str(k), v) for k, v in SUPPORTED_SRIDS.items())]
+
+
+class ReadingOptionsForm(forms.Form):
+    encoding = forms.ChoiceField(label=_("การเข้ารหัสตัวอักษร"), choices=ENCODING_CHOICES, required=False)
+    srid = forms.TypedChoiceField(
+        label=_("ระบบพิกัดของไฟล์"), choices=SRID_CHOICES, required=False, coerce=int, empty_value=None
+    )
+    thai_datum_shift = forms.BooleanField(
+        label=_("ใช้ค่าแปลงพิกัดของกรมแผนที่ทหาร (+towgs84=206,837,295) สำหรับ Indian 1975"), required=False
+    )
+    repair = forms.BooleanField(label=_("ซ่อมรูปเรขาคณิตที่ไม่ถูกต้องด้วย make_valid"), required=False)
+    new_only = forms.BooleanField(label=_("เพิ่มเฉพาะรหัสใหม่ (รหัสที่มีอยู่แล้วถือว่าซ้ำ)"), required=False)
+
+
+class ImportUploadForm(ReadingOptionsForm):
+    layer = forms.ChoiceField(label=_("นำเข้าเป็นชั้นข้อมูล"), choices=layer_choices())
+    file = forms.FileField(
+        label=_("ไฟล์"),
+        help_text=_("shapefile (zip), GeoPackage, GeoJSON, KML, CSV (คอลัมน์ WKT หรือ lon/lat) หรือ XLSX"),
+    )
+    mapping = forms.FileField(
+        label=_("ไฟล์จับคู่คอลัมน์ (YAML)"),
+        required=False,
+        help_text=_("ไม่ต้องใช้สำหรับไฟล์ส่งออกจาก LTAX GIS; จับคู่เองได้ในหน้าถัดไป"),
+    )
+    field_order = ["layer", "file", "encoding", "srid", "thai_datum_shift", "mapping", "repair", "new_only"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.DATAIO_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("ไฟล์มีขนาด %(size)s MB เกินขนาดที่รับได้ %(limit)s MB")
+                % {"size": f"{upload.size / 1_048_576:,.1f}", "limit": f"{limit / 1_048_576:,.0f}"}
+            )
+        return upload
+
+
+class MappingForm(ReadingOptionsForm):
+    """One select per register column: which column of the file fills it."""
+
+    def __init__(self, *args, layer: str, source_columns: list[str], current: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        spec = LAYERS[layer]
+        choices = [("", _("— ไม่ใช้ —")), *((name, name) for name in source_columns)]
+        self.column_fields = []
+        for column in spec.importable:
+            name = f"column_{column.name}"
+            self.fields[name] = forms.ChoiceField(
+                label=spec.label_of(column), choices=choices, required=False, initial=current.get(column.name, "")
+            )
+            self.column_fields.append(name)
+
+    def mapping(self) -> dict[str, str]:
+        return {name.removeprefix("column_"): self.cleaned_data[name] or "" for name in self.column_fields}
+
+
+class ExportForm(forms.Form):
+    layer = forms.ChoiceField(label=_("ชั้นข้อมูล"), choices=layer_choices(), required=False)
+    fmt = forms.ChoiceField(label=_("รูปแบบไฟล์"), choices=list(FORMATS.items()), initial="gpkg")
+    encoding = forms.ChoiceField(
+        label=_("การเข้ารหัสตัวอักษร (shapefile)"), choices=list(ENCODINGS.items()), initial="utf-8", required=False
+    )
+    personal_data = forms.BooleanField(
+        label=_("รวมข้อมูลส่วนบุคคล (ชื่อ เลขประจำตัว ที่อยู่ของเจ้าของ)"),
+        required=False,
+        help_text=_("ปิดไว้ = ไฟล์ไม่มีข้อมูลส่วนบุคคลตาม PDPA"),
+    )
+
+    def __init__(self, *args, allow_personal_data: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_personal_data:
+            del self.fields["personal_data"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("fmt") != "ltax" and not data.get("layer"):
+            self.add_error("layer", _("โปรดเลือกชั้นข้อมูล"))
+        return data
