@@ -153,7 +153,7 @@ class ParameterTree:
             if relative.parts[0] == "ordinances":
                 continue
             prefix = ".".join(relative.with_suffix("").parts)
-            node = yaml.load(file.read_text(encoding="utf-8"), Loader=_DecimalLoader)  # noqa: S506 (safe loader)
+            node = yaml.load(file.read_text(encoding="utf-8"), Loader=_DecimalLoader)
             _walk(prefix, node, self.national)
         self.ordinance_dirs = ordinance_dirs
         self._ordinances: dict[str, dict[str, list[Entry]]] = {}
@@ -175,7 +175,7 @@ class ParameterTree:
         file = next((d / f"{code}.yaml" for d in self.ordinance_dirs if (d / f"{code}.yaml").exists()), None)
         if file is None:
             return {}
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_DecimalLoader)  # noqa: S506 (safe loader)
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_DecimalLoader)
         if not isinstance(data, dict) or str(data.get("municipality")) != code:
             raise OrdinanceRefused(f'{file.name}: ต้องระบุ municipality: "{code}"', path="municipality")
         overlay = {}
