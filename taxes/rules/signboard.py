@@ -88,7 +88,7 @@ def _one_sign(sign: SignFacts, share: Decimal, params: SignboardParameters) -> t
 
 def signboard_tax(case: SignboardCase, params: SignboardParameters, *, explain: bool = True) -> SignboardResult:
     lines: list[dict] = []
-    line = lines.append if explain else _ignore
+    line = lines.append if explain else _ignore  # a run computes without lines (see land_building_tax)
     share = ONE
     if case.installed_on is not None and case.installed_on.year == case.tax_year:
         quarter = (case.installed_on.month - 1) // 3 + 1
