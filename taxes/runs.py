@@ -65,13 +65,19 @@ class Clock:
                 self.database += spent
             self.steps[step] = round(self.steps.get(step, 0.0) + spent, 2)
 
+    @contextmanager
+    def step(self, step: str):
+        """Time a step of Python work (parsing, computing), reported beside the database steps."""
+        with self.db(step, within=True):
+            yield
+
     def summary(self) -> dict:
         total = time.perf_counter() - self.started
         return {
             "total": round(total, 2),
             "database": round(self.database, 2),
             "compute": round(total - self.database, 2),
-            "database_steps": self.steps,
+            "steps": self.steps,
         }
 
 
@@ -176,6 +182,7 @@ def parse_register(raw: dict[str, bytes]):
 def compute(
     *,
     out,
+    status_out,
     run_id: int,
     municipality_id: int,
     municipality_code: str,
@@ -188,7 +195,8 @@ def compute(
     counter=None,
     part: tuple[int, int] = (0, 1),
 ):
-    """Apply the rules to every holding (and signboard) and write the run's rows to `out` as COPY text.
+    """Apply the rules to every holding (and signboard) and write the run's rows to `out` as COPY text,
+    and each new draft's subject and tax to `status_out` (summed per parcel by `status_text`).
 
     `parcels` must be in parcel-code order. With `part=(k, n)` only the holdings of taxpayers whose
     id is k modulo n are computed (and the signboards only by part 0): each taxpayer's holdings stay
@@ -223,6 +231,8 @@ def compute(
             stats["corrections"] += 1
             supersedes, original = previous[0], previous[2]
         totals[kind] += tax
+        if supersedes == NULL:
+            status_out.write(f"{'p' if parcel_id is not None else 's'}{parcel_id or signboard_id}\t{tax}\n")
         out.write(
             f"{prefix}{kind}\t{NULL if owner_id is None else owner_id}\t{NULL if parcel_id is None else parcel_id}\t"
             f"{NULL if signboard_id is None else signboard_id}\t{facts}\t{tax}\t[]\t"
@@ -283,10 +293,10 @@ def _advance(progress, counter, n):
 
 
 def _worker(part, path, counter, results, kwargs):
-    """A forked process: computes one part into a file; touches no database connection."""
+    """A forked process: computes one part into files; touches no database connection."""
     try:
-        with open(path, "w", encoding="utf-8", buffering=4 * 1024 * 1024) as out:
-            results.put((part[0], compute(out=out, counter=counter, part=part, **kwargs)))
+        with _open(path) as out, _open(path.with_suffix(".status")) as status_out:
+            results.put((part[0], compute(out=out, status_out=status_out, counter=counter, part=part, **kwargs)))
     except BaseException as error:  # report, do not hang the parent
         results.put((part[0], error))
 
@@ -296,8 +306,8 @@ def compute_all(*, workdir: Path, progress, workers: int, **kwargs):
     progress.set_total(len(kwargs["parcels"]) + len(kwargs["signboards"]))
     if workers <= 1:
         path = workdir / "part0.tsv"
-        with open(path, "w", encoding="utf-8", buffering=4 * 1024 * 1024) as out:
-            stats, parameters = compute(out=out, progress=progress, **kwargs)
+        with _open(path) as out, _open(path.with_suffix(".status")) as status_out:
+            stats, parameters = compute(out=out, status_out=status_out, progress=progress, **kwargs)
         return [path], _finish([stats]), parameters
     context = multiprocessing.get_context("fork")
     counter, results = context.Value("q", 0), context.Queue()
@@ -330,6 +340,10 @@ def compute_all(*, workdir: Path, progress, workers: int, **kwargs):
     return paths, _finish([answers[k][0] for k in range(workers)]), answers[0][1]
 
 
+def _open(path: Path):
+    return open(path, "w", encoding="utf-8", buffering=4 * 1024 * 1024)
+
+
 def _finish(parts: list[dict]) -> dict:
     stats = {key: sum(p[key] for p in parts) for key in ("holdings", "signboards", "unchanged", "corrections")}
     stats["parcels"] = parts[0]["parcels"]
@@ -352,6 +366,40 @@ def copy_in(cursor, paths) -> None:
             with open(path, "rb") as data:
                 while chunk := data.read(8 * 1024 * 1024):
                     copy.write(chunk)
+
+
+def status_text(paths, *, municipality_id: int, run_id: int, tax_year: int) -> str:
+    """The maps' status rows of a new run's drafts: the tax of all taxpayers of a parcel, summed.
+
+    Only new drafts: subjects with an issued assessment are written afterwards by `refresh_status`,
+    the one place that knows about notices and payments.
+    """
+    due: dict[str, Decimal] = {}
+    for path in paths:
+        with open(path.with_suffix(".status"), encoding="utf-8") as lines:
+            for line in lines:
+                key, tax = line.split("\t")
+                due[key] = due.get(key, 0) + Decimal(tax)
+    prefix = f"{municipality_id}\t{run_id}\t{tax_year}\t"
+    return "".join(
+        f"{prefix}{key[1:]}\t{NULL}\t{tax}\t0\tf\t{NULL}\n"
+        if key[0] == "p"
+        else f"{prefix}{NULL}\t{key[1:]}\t{tax}\t0\tf\t{NULL}\n"
+        for key, tax in due.items()
+    )
+
+
+def copy_status(cursor, text: str) -> None:
+    columns = "municipality_id, run_id, tax_year, parcel_id, signboard_id, tax_due, tax_paid, notice_sent, due_on"
+    with cursor.cursor.copy(f"COPY taxes_taxstatus ({columns}) FROM STDIN") as copy:
+        copy.write(text)
+
+
+def issued_subjects(issued: list) -> tuple[set[int], set[int]]:
+    """Parcels and signboards that have an issued assessment this year (their status needs `refresh_status`)."""
+    parcels = {int(row[3]) for row in issued if row[3] is not None}
+    signboards = {int(row[4]) for row in issued if row[4] is not None}
+    return parcels, signboards
 
 
 STATUS_SQL = """

@@ -89,24 +89,29 @@ def assessment_run(
             progress.say(_("อ่านทะเบียนทรัพย์สิน"))
             with clock.db("read"), _snapshot(), connection.cursor() as cursor:
                 raw = runs.fetch_register(cursor, municipality.pk, tax_year)
-            parcels, owner_kinds, signboards, issued = runs.parse_register(raw)
-            del raw
+            with clock.step("parse"):
+                parcels, owner_kinds, signboards, issued = runs.parse_register(raw)
+                del raw
+                parcels = sorted(parcels.values(), key=lambda p: p.code)
             progress.say(_("คำนวณภาษี"))
             with tempfile.TemporaryDirectory(prefix="thesaban-run-") as workdir:
-                paths, stats, parameters = runs.compute_all(
-                    workdir=Path(workdir),
-                    progress=progress,
-                    workers=workers if workers is not None else runs.default_workers(len(parcels)),
-                    run_id=run.pk,
-                    municipality_id=municipality.pk,
-                    municipality_code=municipality.code,
-                    tax_year=tax_year,
-                    parcels=sorted(parcels.values(), key=lambda p: p.code),
-                    owner_kinds=owner_kinds,
-                    signboards=signboards,
-                    issued=issued,
-                )
+                with clock.step("rules"):
+                    paths, stats, parameters = runs.compute_all(
+                        workdir=Path(workdir),
+                        progress=progress,
+                        workers=workers if workers is not None else runs.default_workers(len(parcels)),
+                        run_id=run.pk,
+                        municipality_id=municipality.pk,
+                        municipality_code=municipality.code,
+                        tax_year=tax_year,
+                        parcels=parcels,
+                        owner_kinds=owner_kinds,
+                        signboards=signboards,
+                        issued=issued,
+                    )
                 del parcels
+                with clock.step("status_rows"):
+                    status = runs.status_text(paths, municipality_id=municipality.pk, run_id=run.pk, tax_year=tax_year)
                 progress.say(_("บันทึกผลการประเมิน"))
                 with clock.db("write"), transaction.atomic(), connection.cursor() as cursor:
                     with clock.db("copy_in", within=True):
@@ -117,7 +122,16 @@ def assessment_run(
                             "WHERE municipality_id = %s AND tax_year = %s AND is_current",
                             [municipality.pk, tax_year],
                         )
-                        runs.refresh_status(cursor, municipality_id=municipality.pk, tax_year=tax_year, run_id=run.pk)
+                        runs.copy_status(cursor, status)
+                        issued_parcels, issued_signboards = runs.issued_subjects(issued)
+                        runs.refresh_status(
+                            cursor,
+                            municipality_id=municipality.pk,
+                            tax_year=tax_year,
+                            run_id=run.pk,
+                            parcel_ids=issued_parcels,
+                            signboard_ids=issued_signboards,
+                        )
                     run.status = RunStatus.DONE
                     run.is_current = True
                     run.finished_at = timezone.now()
