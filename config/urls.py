@@ -13,6 +13,7 @@ urlpatterns = [
     path("municipality/switch/", municipality_views.switch_municipality, name="switch-municipality"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jobs/", include("jobs.urls")),
+    path("taxes/", include("taxes.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

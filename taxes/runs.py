@@ -452,6 +452,18 @@ def refresh_status(cursor, *, municipality_id: int, tax_year: int, run_id: int, 
         cursor.execute(STATUS_SQL.format(subjects=subjects, key=key, column=column, upsert=upsert), params)
 
 
+@contextmanager
+def no_cyclic_gc():
+    """Millions of small objects and no reference cycles: the cyclic collector would only rescan them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def default_workers(parcels: int) -> int:
     """Fork only when it pays: a large municipality, on a machine with more than one core."""
     return min(2, os.cpu_count() or 1) if parcels >= 50_000 else 1

@@ -79,7 +79,7 @@ def assessment_run(
     except ParameterError as error:
         raise ValidationError({"tax_year": _("ไม่มีอัตราภาษีสำหรับปี %(year)s") % {"year": be_year(tax_year)}}) from error
     clock = runs.Clock()
-    with _session_lock(municipality.pk, tax_year):
+    with _session_lock(municipality.pk, tax_year), runs.no_cyclic_gc():
         # The run is visible (running) from the start; reading and computing happen outside any long
         # transaction, so the progress written on the way reaches the page that shows it.
         run = AssessmentRun.objects.create(

@@ -25,7 +25,7 @@ from taxes.rules.params import YearParameters
 class CollectionParameters:
     kind: str  # "land_building" | "signboard"
     payment_due: tuple[int, int] | None  # (month, day) of the tax year; land and building tax
-    payment_days: int | None  # days after the notice; signboard tax
+    payment_days: int | None  # days after the notice: signboard tax; land and building tax notified late
     instalment_minimum: Decimal
     instalment_count: int
     penalty_before_warning: Decimal
@@ -42,7 +42,7 @@ class CollectionParameters:
         return cls(
             kind="land_building",
             payment_due=(month, day),
-            payment_days=None,
+            payment_days=int(params("land_building.collection.days_after_late_notice")),
             instalment_minimum=params("land_building.collection.instalment_minimum"),
             instalment_count=int(params("land_building.collection.instalment_count")),
             penalty_before_warning=params("land_building.collection.penalty_before_warning"),
@@ -72,10 +72,12 @@ class CollectionParameters:
         )
 
     def due_on(self, tax_year: int, notified_on: datetime.date) -> datetime.date:
+        """The last day to pay without penalty for a notice dated `notified_on`."""
+        after_notice = notified_on + datetime.timedelta(days=self.payment_days)
         if self.payment_due is not None:
             month, day = self.payment_due
-            return max(datetime.date(tax_year, month, day), notified_on)
-        return notified_on + datetime.timedelta(days=self.payment_days)
+            return max(datetime.date(tax_year, month, day), after_notice)
+        return after_notice
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
