@@ -77,7 +77,7 @@ overrides:
       reference: เทศบัญญัติทดสอบ ข้อ 1
 """,
     )
-    with pytest.raises(OrdinanceRefused, match="เกินเพดาน 0.003"):
+    with pytest.raises(OrdinanceRefused, match=r"เกินเพดาน 0\.003"):
         tree.lookup("land_building.rates.residential_other", on=D(2026, 1, 1), municipality="999777")
 
 
@@ -91,8 +91,8 @@ overrides:
     2026-01-01: {value: [[0, 0.013]], reference: เทศบัญญัติทดสอบ}
 """,
     )
-    case = {"tax_year": 2026, "owner_kind": "juristic", "municipality": "999777",
-            "land": {"area_sq_wah": "1", "price_per_sq_wah": "1", "uses": [{"use": "other", "share": "1"}]}}  # fmt: skip
+    land = {"area_sq_wah": "1", "price_per_sq_wah": "1", "uses": [{"use": "other", "share": "1"}]}
+    case = {"tax_year": 2026, "owner_kind": "juristic", "municipality": "999777", "land": land}
     with pytest.raises(calculator.CaseError) as error:
         calculator.land_building(case, tree=tree)
     assert error.value.field == "municipality"
