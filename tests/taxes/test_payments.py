@@ -117,7 +117,7 @@ class PaymentTests(TestCase):
         assert state["paid"]["principal"] == Decimal("270.27")
         assert parcel_tax_status(tax_year=2026)[self.second_house.parcel_id].status == "overdue"
         rest = state["outstanding"]
-        payment, _ = self.pay(rest, D(2026, 7, 20), receipt="R-2")
+        self.pay(rest, D(2026, 7, 20), receipt="R-2")
         after = balance(self.second_house, on=D(2026, 12, 31))
         assert after["outstanding"] == 0
         assert after["paid"]["principal"] == Decimal("552.00")
@@ -273,7 +273,7 @@ class TaxStatusForTheMapsTests(TestCase):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_submitting_the_same_receipt_at_once_record_it_once():
-    m, people, parcels, _ = scenario.build()
+    m, people, _, _ = scenario.build()
     officer = UserFactory(username="officer-race")
     with scoped_to(m):
         run = assessment_run(municipality=m, tax_year=2026)
