@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from assets.choices import OwnerKind
 from tests.factories import (
+    BlockFactory,
     BuildingFactory,
     BuildingUseFactory,
     LandUseFactory,
@@ -24,6 +25,7 @@ from tests.factories import (
     OwnershipFactory,
     ParcelFactory,
     SignboardFactory,
+    ZoneFactory,
 )
 
 EXPECTED = {
@@ -51,9 +53,12 @@ def build(municipality=None):
         ),
     }
     parcels = {}
+    block = BlockFactory(zone=ZoneFactory(municipality=m, code="01"), code="01A")
 
     def parcel(code, area, price, uses, owners, buildings=()):
-        p = ParcelFactory(municipality=m, parcel_code=code, area_sq_wah=Decimal(area), price_per_sq_wah=Decimal(price))
+        p = ParcelFactory(
+            municipality=m, block=block, parcel_code=code, area_sq_wah=Decimal(area), price_per_sq_wah=Decimal(price)
+        )
         for use, use_area in uses:
             LandUseFactory(parcel=p, use=use, area_sq_wah=Decimal(use_area))
         for who, share, registered in owners:
