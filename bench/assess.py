@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -38,7 +38,7 @@ from taxes.services import assessment_run, recompute  # noqa: E402
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--year", type=int, default=2026)
-    parser.add_argument("--workers", type=int, default=None, help="processes for the rules (default: 2 for large towns)")
+    parser.add_argument("--workers", type=int, default=None, help="processes for the rules (default: 2 if large)")
     parser.add_argument("--sample", type=int, default=2000, help="rows recomputed through the calculator")
     args = parser.parse_args()
     with platform_scope():
