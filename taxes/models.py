@@ -70,6 +70,8 @@ class AssessmentRun(MunicipalModel):
     stats = models.JSONField(_("สรุปผล"), default=dict, blank=True)
     message = models.TextField(_("ข้อความ"), blank=True)
 
+    history = municipal_history(excluded_fields=["parameters", "stats"])
+
     class Meta:
         verbose_name = _("รอบการประเมินภาษี")
         verbose_name_plural = pgettext_lazy("plural", "รอบการประเมินภาษี")

@@ -104,7 +104,9 @@ class AssessmentRunOnAScenarioTests(TestCase):
     def test_a_year_without_rates_is_refused_in_thai(self):
         from django.core.exceptions import ValidationError
 
-        with scoped_to(self.m), pytest.raises(ValidationError) as error:
+        from django.utils import translation
+
+        with translation.override("th"), scoped_to(self.m), pytest.raises(ValidationError) as error:
             assessment_run(municipality=self.m, tax_year=2019)
         assert "ไม่มีอัตราภาษีสำหรับปี 2562" in error.value.message_dict["tax_year"][0]
         assert not AssessmentRun.objects.filter(municipality=self.m, tax_year=2019).exists()
