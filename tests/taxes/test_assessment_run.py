@@ -103,7 +103,6 @@ class AssessmentRunOnAScenarioTests(TestCase):
 
     def test_a_year_without_rates_is_refused_in_thai(self):
         from django.core.exceptions import ValidationError
-
         from django.utils import translation
 
         with translation.override("th"), scoped_to(self.m), pytest.raises(ValidationError) as error:
