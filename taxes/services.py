@@ -229,7 +229,8 @@ def notices_issue(*, assessments, issued_on: datetime.date, acting_user) -> list
 
     Each assessment becomes issued and can no longer change; its due date and, from 3,000 baht,
     its instalments are set from the year's parameters; a correction supersedes the assessment it
-    replaces. Assessments already issued are left as they are.
+    replaces. Assessments already issued are left as they are. Waits while a run of the same
+    municipality and year is under way.
     """
     assessments = list(
         Assessment.objects.select_for_update()
@@ -239,40 +240,43 @@ def notices_issue(*, assessments, issued_on: datetime.date, acting_user) -> list
     )
     for key in sorted({(a.municipality_id, a.tax_year) for a in assessments}):
         _lock(*key)
-    notices = []
-    for assessment in assessments:
-        if not assessment.run.is_current:
-            raise ValidationError({"run": _("ออกหนังสือแจ้งได้เฉพาะจากการประเมินรอบล่าสุดของปี")})
-        params = collection_parameters(assessment.kind, assessment.tax_year)
-        due_on = params.due_on(assessment.tax_year, issued_on)
-        if not assessment.breakdown:
-            assessment.breakdown = recompute(assessment)["breakdown"]
-        if assessment.supersedes_id:
-            old = Assessment.objects.select_for_update().get(pk=assessment.supersedes_id)
-            old.status = AssessmentStatus.SUPERSEDED
-            old._history_user = acting_user
-            old._change_reason = _("แทนที่ด้วยการประเมินแก้ไข %(id)s") % {"id": assessment.pk}
-            old.save(update_fields=["status"])
-        assessment.status = AssessmentStatus.ISSUED
-        assessment.issued_on = issued_on
-        assessment._history_user = acting_user
-        assessment.save(update_fields=["status", "issued_on", "breakdown"])
-        notice = Notice.objects.create(
-            municipality_id=assessment.municipality_id,
-            assessment=assessment,
-            kind=NoticeKind.ASSESSMENT,
-            number=_next_number(assessment.municipality_id, NoticeKind.ASSESSMENT, assessment.tax_year),
-            issued_on=issued_on,
-            due_on=due_on,
-            created_by=acting_user,
-        )
-        Instalment.objects.bulk_create(
-            Instalment(municipality_id=assessment.municipality_id, assessment=assessment, number=n, due_on=d, amount=a)
-            for n, d, a in collection.instalment_plan(assessment.tax, due_on, params)
-        )
-        notices.append(notice)
+    if any(not a.run.is_current for a in assessments):
+        raise ValidationError({"run": _("ออกหนังสือแจ้งได้เฉพาะจากการประเมินรอบล่าสุดของปี")})
+    notices = [_issue(assessment, issued_on=issued_on, acting_user=acting_user) for assessment in assessments]
     _refresh(assessments)
     return notices
+
+
+def _issue(assessment: Assessment, *, issued_on: datetime.date, acting_user) -> Notice:
+    """Make one draft issued, with its notice and instalments (callers hold the year's lock)."""
+    params = collection_parameters(assessment.kind, assessment.tax_year)
+    due_on = params.due_on(assessment.tax_year, issued_on)
+    if not assessment.breakdown:
+        assessment.breakdown = recompute(assessment)["breakdown"]
+    if assessment.supersedes_id:
+        old = Assessment.objects.select_for_update().get(pk=assessment.supersedes_id)
+        old.status = AssessmentStatus.SUPERSEDED
+        old._history_user = acting_user
+        old._change_reason = _("แทนที่ด้วยการประเมินแก้ไข %(id)s") % {"id": assessment.pk}
+        old.save(update_fields=["status"])
+    assessment.status = AssessmentStatus.ISSUED
+    assessment.issued_on = issued_on
+    assessment._history_user = acting_user
+    assessment.save(update_fields=["status", "issued_on", "breakdown"])
+    notice = Notice.objects.create(
+        municipality_id=assessment.municipality_id,
+        assessment=assessment,
+        kind=NoticeKind.ASSESSMENT,
+        number=_next_number(assessment.municipality_id, NoticeKind.ASSESSMENT, assessment.tax_year),
+        issued_on=issued_on,
+        due_on=due_on,
+        created_by=acting_user,
+    )
+    Instalment.objects.bulk_create(
+        Instalment(municipality_id=assessment.municipality_id, assessment=assessment, number=n, due_on=d, amount=a)
+        for n, d, a in collection.instalment_plan(assessment.tax, due_on, params)
+    )
+    return notice
 
 
 def recompute(assessment: Assessment) -> dict:
@@ -344,8 +348,9 @@ def assessment_correct(
     new._history_user = acting_user
     new.full_clean()
     new.save()
-    notices_issue(assessments=[new], issued_on=issued_on, acting_user=acting_user)
-    new.refresh_from_db()
+    _lock(new.municipality_id, new.tax_year)
+    _issue(new, issued_on=issued_on, acting_user=acting_user)
+    _refresh([new])
     return new
 
 
