@@ -13,7 +13,7 @@ assessment from what it stored.
                  replaced sign [width_cm, height_cm, sign_type, moving] | null, filing]
 
 Codes are indexes into the rules' tuples (USES, STRUCTURES, OWNER_KINDS, SIGN_TYPES, FILINGS);
-numbers are written exactly as the Decimals they are.
+numbers are written exactly as the Decimals they are (their own text, e.g. "9400.00").
 """
 
 import datetime
@@ -22,7 +22,10 @@ from decimal import Decimal
 
 from taxes.rules import land_building as lb
 from taxes.rules import signboard as sb
-from taxes.rules.money import plain
+
+# A Decimal's own text is always a valid JSON number ("9400.00", "0.3333333333", "5E+7") and reads
+# back as the same Decimal: no reformatting on the way out.
+plain = str
 
 USE = {use: i for i, use in enumerate(lb.USES)}
 STRUCTURE = {s: i for i, s in enumerate(lb.STRUCTURES)}

@@ -50,8 +50,14 @@ class Holding:
     case: lb.LandBuildingCase
 
 
+_WHOLE = {use: (lb.UseShare(use, ONE),) for use in lb.USES}  # most parcels and buildings have one use
+
+
 def use_shares(parts, mapping=None) -> tuple[lb.UseShare, ...]:
     """Areas by use → shares summing to exactly 1 (the last share takes the rounding remainder)."""
+    if len(parts) == 1:
+        use = parts[0][0]
+        return _WHOLE[mapping.get(use, use) if mapping else use]
     merged: dict[str, Decimal] = {}
     for use, area, *_ in parts:
         use = mapping.get(use, use) if mapping else use
