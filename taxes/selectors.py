@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from municipalities.tenancy import current_municipality_id
 from taxes.choices import AssessmentStatus, TaxState
@@ -98,29 +98,20 @@ def run_summary_by_zone(run: AssessmentRun) -> list[dict]:
     rows = (
         Assessment.objects.filter(run=run)
         .values("parcel__block__zone__code", "signboard__parcel__block__zone__code")
-        .annotate(count=Count("id"), tax=Sum("tax"))
+        .annotate(count=Count("id"), tax=Sum("tax"), drafts=Count("id", filter=Q(status=AssessmentStatus.DRAFT)))
     )
     zones: dict[str, dict] = {}
     for row in rows:
         code = row["parcel__block__zone__code"] or row["signboard__parcel__block__zone__code"] or "-"
-        zone = zones.setdefault(code, {"zone": code, "count": 0, "tax": Decimal(0)})
+        zone = zones.setdefault(code, {"zone": code, "count": 0, "tax": Decimal(0), "drafts": 0})
         zone["count"] += row["count"]
+        zone["drafts"] += row["drafts"]
         zone["tax"] += row["tax"] or Decimal(0)
-    drafts = dict(
-        Assessment.objects.filter(run=run, status=AssessmentStatus.DRAFT)
-        .values_list("parcel__block__zone__code")
-        .annotate(n=Count("id"))
-        .values_list("parcel__block__zone__code", "n")
-    )
-    for code, zone in zones.items():
-        zone["drafts"] = drafts.get(code, 0)
     return sorted(zones.values(), key=lambda z: z["zone"])
 
 
 def assessments_in_zone(run: AssessmentRun, zone_code: str):
     """A run's assessments of parcels and signboards of one zone, in parcel / sign code order."""
-    from django.db.models import Q
-
     return (
         Assessment.objects.filter(run=run)
         .filter(Q(parcel__block__zone__code=zone_code) | Q(signboard__parcel__block__zone__code=zone_code))

@@ -164,3 +164,13 @@ class TaxAPITests(TestCase):
             "amount": str(Decimal("552.00")),
         }
         assert self.client.post("/api/v1/tax/payments/", body, content_type="application/json").status_code == 403
+
+
+def test_the_zone_summary_counts_signboards_with_their_parcels_zone(db):
+    from taxes.selectors import run_summary_by_zone
+
+    m, _, _, _ = scenario.build()
+    with scoped_to(m):
+        run = assessment_run(municipality=m, tax_year=2026)
+        (zone,) = run_summary_by_zone(run)
+    assert (zone["zone"], zone["count"], zone["drafts"], zone["tax"]) == ("01", 10, 10, Decimal("3898.00"))
