@@ -2,7 +2,8 @@
 
 The rules are the same pure functions the calculator uses (taxes.rules), applied to facts read
 set-based with `COPY (SELECT …) TO STDOUT`; the new run's rows go back with one `COPY … FROM
-STDIN`, and the maps' status rows with one INSERT … SELECT (docs/performance-anchors.md §4).
+STDIN`, and so do the maps' status rows (docs/performance-anchors.md §4). The rules run in forked
+processes when the municipality is large; each writes its rows to a file that the parent copies in.
 Every statement filters by the municipality explicitly: raw SQL does not pass through the tenancy
 manager. Time spent waiting on the database is measured apart from the time spent computing.
 """
