@@ -222,7 +222,9 @@ def compute(
     stats = {"parcels": len(parcels), "holdings": 0, "signboards": 0, "unchanged": 0, "corrections": 0}
     totals = {TaxKind.LAND_BUILDING: Decimal(0), TaxKind.SIGNBOARD: Decimal(0)}
 
-    def write(kind, owner_id, parcel_id, signboard_id, key, facts, tax):
+    zones: dict[str, list] = {}  # zone code (the first two characters of a parcel code) → [rows, tax]
+
+    def write(kind, owner_id, parcel_id, signboard_id, key, facts, tax, zone):
         previous = issued_by_subject.get(key)
         supersedes = original = NULL
         if previous is not None:
@@ -232,6 +234,9 @@ def compute(
             stats["corrections"] += 1
             supersedes, original = previous[0], previous[2]
         totals[kind] += tax
+        in_zone = zones.setdefault(zone, [0, Decimal(0)])
+        in_zone[0] += 1
+        in_zone[1] += tax
         if supersedes == NULL:
             status_out.write(f"{'p' if parcel_id is not None else 's'}{parcel_id or signboard_id}\t{tax}\n")
         out.write(
@@ -256,6 +261,7 @@ def compute(
                 key,
                 encode_land_building(holding.case),
                 result.tax,
+                parcel.code[:2],
             )
         done += 1
         if done % BATCH == 0:
@@ -264,6 +270,7 @@ def compute(
 
     if k == 0:
         first_owner = {p.id: p.owners[0].owner_id for p in parcels if p.owners}
+        zone_of = {p.id: p.code[:2] for p in parcels}
         for sid, pid, owner_id, width, height, sign_type, moving, installed_on, faces in signboards:
             installed = datetime.date.fromisoformat(installed_on)
             case = sb.SignboardCase(
@@ -276,12 +283,14 @@ def compute(
             # STA s.18: the owner of the sign; failing that, the owner of the land it stands on.
             taxpayer = int(owner_id) if owner_id else first_owner.get(int(pid)) if pid else None
             stats["signboards"] += 1
-            write(TaxKind.SIGNBOARD, taxpayer, None, int(sid), int(sid), encode_signboard(case), result.tax)
+            zone = zone_of.get(int(pid), "-") if pid else "-"
+            write(TaxKind.SIGNBOARD, taxpayer, None, int(sid), int(sid), encode_signboard(case), result.tax, zone)
         _advance(progress, counter, len(signboards))
 
     stats["tax_land_building"] = totals[TaxKind.LAND_BUILDING]
     stats["tax_signboard"] = totals[TaxKind.SIGNBOARD]
     stats["problems"] = mapper.problems
+    stats["zones"] = zones
     return stats, {"land_building": lb_reader.used, "signboard": sb_reader.used}
 
 
@@ -357,6 +366,13 @@ def _finish(parts: list[dict]) -> dict:
     stats["problems"] = {
         kind: {"count": len(codes), "examples": sorted(codes)[:20]} for kind, codes in problems.items()
     }
+    zones: dict[str, list] = {}
+    for part in parts:
+        for code, (count, tax) in part["zones"].items():
+            zone = zones.setdefault(code, [0, Decimal(0)])
+            zone[0] += count
+            zone[1] += tax
+    stats["zones"] = {code: [count, format(tax, "f")] for code, (count, tax) in sorted(zones.items())}
     return stats
 
 

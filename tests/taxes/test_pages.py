@@ -169,8 +169,15 @@ class TaxAPITests(TestCase):
 def test_the_zone_summary_counts_signboards_with_their_parcels_zone(db):
     from taxes.selectors import run_summary_by_zone
 
-    m, _, _, _ = scenario.build()
+    m, _, parcels, _ = scenario.build()
     with scoped_to(m):
         run = assessment_run(municipality=m, tax_year=2026)
         (zone,) = run_summary_by_zone(run)
-    assert (zone["zone"], zone["count"], zone["drafts"], zone["tax"]) == ("01", 10, 10, Decimal("3898.00"))
+        assert (zone["zone"], zone["count"], zone["drafts"], zone["tax"]) == ("01", 10, 10, Decimal("3898.00"))
+        notices_issue(
+            assessments=Assessment.objects.filter(run=run, parcel=parcels["01A002"]),
+            issued_on=D(2026, 2, 15),
+            acting_user=None,
+        )
+        (zone,) = run_summary_by_zone(run)
+    assert (zone["count"], zone["drafts"]) == (10, 9)
