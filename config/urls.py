@@ -8,6 +8,7 @@ from municipalities import views as municipality_views
 
 urlpatterns = [
     path("", municipality_views.home, name="home"),
+    path("taxes/", include("taxes.urls")),
     path("login/", municipality_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("municipality/switch/", municipality_views.switch_municipality, name="switch-municipality"),

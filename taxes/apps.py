@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class TaxesConfig(AppConfig):
     name = "taxes"
     verbose_name = _("ภาษีที่ดินและสิ่งปลูกสร้างและภาษีป้าย")
+
+    def ready(self):
+        from municipalities.menus import MenuItem, register
+        from municipalities.permissions import Capability
+
+        register(MenuItem("taxes", _("ภาษี"), "taxes:index", (Capability.VIEW_TAXES, Capability.ASSESS), order=20))

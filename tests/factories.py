@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from factory.django import DjangoModelFactory
 
+import taxes.models as tax
 from assets.choices import BuildingType, InfrastructureKind, OwnerKind, SignType, Structure, UseCategory
 from assets.models import (
     Building,
@@ -220,6 +221,79 @@ class SignboardPhotoFactory(PlatformFactory):
     caption = "ด้านหน้า"
 
 
+class AssessmentRunFactory(PlatformFactory):
+    class Meta:
+        model = tax.AssessmentRun
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    tax_year = 2026
+    status = "done"
+
+
+class AssessmentFactory(PlatformFactory):
+    """A land-and-building assessment of the E2 case (552.00 baht) on a parcel of its municipality."""
+
+    class Meta:
+        model = tax.Assessment
+
+    run = factory.SubFactory(AssessmentRunFactory)
+    municipality = factory.SelfAttribute("run.municipality")
+    tax_year = factory.SelfAttribute("run.tax_year")
+    kind = "land_building"
+    parcel = factory.SubFactory(ParcelFactory, municipality=factory.SelfAttribute("..municipality"))
+    # The E2 case of thai-taxes.md §4 in the stored form of taxes/facts.py.
+    facts = factory.LazyAttribute(
+        lambda o: f"[{o.tax_year},0,[80,30000,0,1,[[3,1]]],[[80,7500,2,10,1,[[3,1]]]],null,0,null]"
+    )
+    tax = Decimal("552.00")
+
+
+class NoticeFactory(PlatformFactory):
+    class Meta:
+        model = tax.Notice
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    municipality = factory.SelfAttribute("assessment.municipality")
+    kind = "assessment"
+    number = factory.Sequence(lambda n: f"2569/{n:06d}")
+    issued_on = datetime.date(2026, 2, 15)
+    due_on = datetime.date(2026, 6, 30)
+
+
+class InstalmentFactory(PlatformFactory):
+    class Meta:
+        model = tax.Instalment
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    municipality = factory.SelfAttribute("assessment.municipality")
+    number = 1
+    due_on = datetime.date(2026, 6, 30)
+    amount = Decimal("552.00")
+
+
+class PaymentFactory(PlatformFactory):
+    class Meta:
+        model = tax.Payment
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    municipality = factory.SelfAttribute("assessment.municipality")
+    receipt_number = factory.Sequence(lambda n: f"R{n:07d}")
+    paid_on = datetime.date(2026, 4, 1)
+    amount = Decimal("552.00")
+    principal = Decimal("552.00")
+
+
+class TaxStatusFactory(PlatformFactory):
+    class Meta:
+        model = tax.TaxStatus
+
+    run = factory.SubFactory(AssessmentRunFactory)
+    municipality = factory.SelfAttribute("run.municipality")
+    tax_year = factory.SelfAttribute("run.tax_year")
+    parcel = factory.SubFactory(ParcelFactory, municipality=factory.SelfAttribute("..municipality"))
+    tax_due = Decimal("552.00")
+
+
 class InfrastructureAssetFactory(PlatformFactory):
     class Meta:
         model = InfrastructureAsset
@@ -404,6 +478,12 @@ FACTORIES = {
     Ownership: OwnershipFactory,
     Signboard: SignboardFactory,
     SignboardPhoto: SignboardPhotoFactory,
+    tax.AssessmentRun: AssessmentRunFactory,
+    tax.Assessment: AssessmentFactory,
+    tax.Notice: NoticeFactory,
+    tax.Instalment: InstalmentFactory,
+    tax.Payment: PaymentFactory,
+    tax.TaxStatus: TaxStatusFactory,
     InfrastructureAsset: InfrastructureAssetFactory,
     BackgroundTask: BackgroundTaskFactory,
     Inspection: InspectionFactory,

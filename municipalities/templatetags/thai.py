@@ -13,7 +13,7 @@ def be_date(value, style="short"):
 
 @register.filter
 def be_year(value):
-    return "" if value in (None, "") else thai.be_year(int(value))
+    return "" if value in (None, "") else str(thai.be_year(int(value)))  # a year, never "2,569"
 
 
 @register.filter

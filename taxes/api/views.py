@@ -1,0 +1,82 @@
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from municipalities.drf import HasCapability, MunicipalAPIMixin
+from municipalities.permissions import Capability
+from taxes import calculator, services
+from taxes.api.serializers import (
+    AssessmentDetailSerializer,
+    AssessmentSerializer,
+    PaymentInputSerializer,
+    PaymentSerializer,
+)
+from taxes.models import Assessment, Payment
+
+
+class CalculateView(MunicipalAPIMixin, APIView):
+    """The public calculator: the JSON of `manage.py taxcalc` in, the same JSON answer out (400 on bad input)."""
+
+    permission_classes = [HasCapability]
+    read_capability = write_capability = Capability.VIEW_TAXES  # computes only; changes nothing
+    calculator_name = ""
+
+    def post(self, request):
+        try:
+            result = calculator.CALCULATORS[self.calculator_name](request.data)
+        except calculator.CaseError as error:
+            return Response(error.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+        return Response(result)
+
+
+class AssessmentList(MunicipalAPIMixin, generics.ListAPIView):
+    permission_classes = [HasCapability]
+    read_capability = Capability.VIEW_TAXES
+    serializer_class = AssessmentSerializer
+    filterset_fields = ["tax_year", "kind", "status", "run", "parcel", "signboard", "owner"]
+
+    def get_queryset(self):
+        return Assessment.objects.select_related("parcel", "signboard").order_by("-id")
+
+
+class AssessmentDetail(MunicipalAPIMixin, generics.RetrieveAPIView):
+    permission_classes = [HasCapability]
+    read_capability = Capability.VIEW_TAXES
+    serializer_class = AssessmentDetailSerializer
+
+    def get_queryset(self):
+        return Assessment.objects.select_related("parcel", "signboard").prefetch_related("notices")
+
+
+class PaymentList(MunicipalAPIMixin, generics.ListAPIView):
+    """GET: payments (VIEW_TAXES). POST: record one (RECORD_PAYMENT); the same receipt again answers 200."""
+
+    permission_classes = [HasCapability]
+    read_capability = Capability.VIEW_TAXES
+    write_capability = Capability.RECORD_PAYMENT
+    serializer_class = PaymentSerializer
+    filterset_fields = ["assessment", "paid_on", "receipt_number"]
+
+    def get_queryset(self):
+        return Payment.objects.order_by("-paid_on", "-id")
+
+    def post(self, request):
+        data = PaymentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = get_object_or_404(Assessment, pk=data.validated_data["assessment"])
+        try:
+            payment, created = services.payment_record(
+                assessment=assessment,
+                receipt_number=data.validated_data["receipt_number"],
+                amount=data.validated_data["amount"],
+                paid_on=data.validated_data["paid_on"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            raise APIValidationError(error.message_dict) from None
+        return Response(
+            PaymentSerializer(payment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )

@@ -1,0 +1,141 @@
+"""The yearly assessment run: register → holdings → the same rules as the calculator → rows, in bulk."""
+
+import pytest
+from django.test import TestCase
+
+from municipalities.models import Municipality
+from municipalities.tenancy import platform_scope, scoped_to
+from taxes import calculator
+from taxes.choices import AssessmentStatus, RunStatus, TaxKind
+from taxes.models import Assessment, AssessmentRun
+from taxes.selectors import parcel_tax_status, signboard_tax_status
+from taxes.services import assessment_run, recompute
+from tests.taxes import scenario
+
+
+def by_subject(run):
+    return {
+        (a.owner_id, a.parcel.parcel_code if a.parcel else a.signboard.signboard_code): a
+        for a in Assessment.objects.filter(run=run).select_related("parcel", "signboard")
+    }
+
+
+class AssessmentRunOnAScenarioTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.m, cls.people, cls.parcels, cls.sign = scenario.build()
+        with scoped_to(cls.m):
+            cls.first_run = assessment_run(municipality=cls.m, tax_year=2026)
+
+    def test_each_taxpayer_is_assessed_on_each_parcel_by_the_mapping_rules(self):
+        with scoped_to(self.m):
+            found = by_subject(self.first_run)
+        expected = {(self.people[who].pk, code): tax for (who, code), tax in scenario.EXPECTED.items()}
+        expected[(self.people["company"].pk, "01A006-P001")] = scenario.SIGN_TAX
+        assert {key: a.tax for key, a in found.items()} == expected
+
+    def test_the_stored_facts_say_how_the_register_was_read(self):
+        with scoped_to(self.m):
+            found = by_subject(self.first_run)
+        p = self.people
+        second_house = found[(p["somchai"].pk, "01A002")].calculator_input
+        assert second_house["land"]["uses"] == [{"use": "residential_other", "share": "1"}]
+        assert found[(p["somchai"].pk, "01A001")].calculator_input["land"]["uses"][0]["use"] == "residential_main"
+        co_owned = found[(p["malee"].pk, "01A003")].calculator_input
+        assert (co_owned["land"]["share"], co_owned["buildings"][0]["share"]) == ("0.5", "0.5")
+        assert found[(p["prasert"].pk, "01A005")].calculator_input["agriculture_exemption_used"] == "50000000"
+        malee_house = found[(p["malee"].pk, "01A007")].calculator_input
+        assert "land" not in malee_house
+        assert malee_house["buildings"][0]["uses"][0]["use"] == "residential_main_building_only"
+        assert malee_house["buildings"][0]["price_per_m2"] == "7250"  # Treasury table, type 100
+        company = found[(p["company"].pk, "01A006")].calculator_input
+        assert (company["owner_kind"], company["land"]["uses"][0]["use"]) == ("juristic", "residential_other")
+
+    def test_the_run_records_its_parameters_totals_and_the_problems_found(self):
+        run = self.first_run
+        assert (run.status, run.is_current) == (RunStatus.DONE, True)
+        assert run.stats["holdings"] == 9
+        assert run.stats["signboards"] == 1
+        assert run.stats["tax_land_building"] == "3404.00"
+        assert run.stats["problems"] == {"no_owner": {"count": 1, "examples": ["01A008"]}}
+        rates = run.parameters["land_building"]["land_building.rates.residential_other"]
+        assert rates["reference"] and rates["since"] == "2024-01-01"
+        assert "signboard.rates" in run.parameters["signboard"]
+
+    def test_every_row_recomputes_to_the_same_tax_through_the_public_calculator(self):
+        with scoped_to(self.m):
+            for assessment in Assessment.objects.filter(run=self.first_run):
+                assert recompute(assessment)["tax"] == str(assessment.tax)
+
+    def test_the_maps_see_each_parcel_and_sign_as_assessed_with_its_tax(self):
+        with scoped_to(self.m):
+            parcels = parcel_tax_status(tax_year=2026)
+            signs = signboard_tax_status(tax_year=2026)
+        assert parcels[self.parcels["01A003"].pk].tax_due == 552
+        assert parcels[self.parcels["01A007"].pk].status == "assessed"
+        assert self.parcels["01A008"].pk not in parcels  # not assessed
+        assert signs[self.sign.pk].tax_due == scenario.SIGN_TAX
+        with scoped_to(Municipality.objects.model._base_manager.exclude(pk=self.m.pk).first()):
+            assert parcel_tax_status(tax_year=2026) == {} or self.parcels["01A003"].pk not in parcel_tax_status(
+                tax_year=2026
+            )
+
+    def test_a_rerun_is_a_new_run_and_the_old_one_stays(self):
+        with scoped_to(self.m):
+            again = assessment_run(municipality=self.m, tax_year=2026)
+            self.first_run.refresh_from_db()
+            assert (self.first_run.is_current, again.is_current) == (False, True)
+            assert Assessment.objects.filter(run=self.first_run).count() == 10
+            assert Assessment.objects.filter(run=again).count() == 10
+
+    def test_the_rules_in_two_processes_give_exactly_the_rows_of_one(self):
+        with scoped_to(self.m):
+            forked = assessment_run(municipality=self.m, tax_year=2026, workers=2)
+            one, two = (
+                sorted(
+                    Assessment.objects.filter(run=r).values_list(
+                        "kind", "owner_id", "parcel_id", "signboard_id", "facts", "tax"
+                    )
+                )
+                for r in (self.first_run, forked)
+            )
+        assert one == two
+
+    def test_a_year_without_rates_is_refused_in_thai(self):
+        from django.core.exceptions import ValidationError
+        from django.utils import translation
+
+        with translation.override("th"), scoped_to(self.m), pytest.raises(ValidationError) as error:
+            assessment_run(municipality=self.m, tax_year=2019)
+        assert "ไม่มีอัตราภาษีสำหรับปี 2562" in error.value.message_dict["tax_year"][0]
+        assert not AssessmentRun.objects.filter(municipality=self.m, tax_year=2019).exists()
+
+
+@pytest.mark.django_db
+def test_the_bulk_run_and_the_single_calculator_agree_on_the_demo_town(client):
+    """Every assessment of Lam Phaya recomputed from its facts through the calculator (and some through the API)."""
+    with platform_scope():
+        lam_phaya = Municipality.objects.get(code="730514")
+    with scoped_to(lam_phaya):
+        run = assessment_run(municipality=lam_phaya, tax_year=2026)
+        rows = list(Assessment.objects.filter(run=run))
+    assert run.stats["holdings"] > 1500 and run.stats["signboards"] > 200
+    assert len(rows) == run.stats["holdings"] + run.stats["signboards"]
+    for assessment in rows:
+        compute = calculator.signboard if assessment.kind == TaxKind.SIGNBOARD else calculator.land_building
+        assert compute(assessment.calculator_input)["tax"] == str(assessment.tax), assessment.pk
+    assert sum(a.tax for a in rows if a.kind == TaxKind.LAND_BUILDING) == __import__("decimal").Decimal(
+        run.stats["tax_land_building"]
+    )
+    assert all(a.status == AssessmentStatus.DRAFT for a in rows)
+
+    from municipalities.models import Membership
+
+    officer = Membership._base_manager.get(user__username="lamphaya-officer").user
+    client.force_login(officer)
+    for assessment in rows[:: max(1, len(rows) // 15)]:
+        kind = "signboard" if assessment.kind == TaxKind.SIGNBOARD else "land-building"
+        answer = client.post(
+            f"/api/v1/tax/calculate/{kind}/", assessment.calculator_input, content_type="application/json"
+        )
+        assert answer.json()["tax"] == str(assessment.tax)
