@@ -12,12 +12,28 @@ THAILAND_CENTRE = {"default_lon": 100.99, "default_lat": 13.75, "default_zoom": 
 
 
 class OfflineMapWidget(OSMWidget):
-    """GeoDjango's OpenLayers widget with OpenLayers served from our static files, not a CDN."""
+    """GeoDjango's OpenLayers widget with OpenLayers served from our static files, not a CDN, started
+    by a static script from JSON options (no inline script, for the Content-Security-Policy)."""
+
+    template_name = "gis/offline-map.html"
 
     class Media:
         extend = False
         css = {"all": ("vendor/ol-7.2.2/ol.css", "gis/css/ol3.css")}
-        js = ("vendor/ol-7.2.2/ol.js", "gis/js/OLMapWidget.js")
+        js = ("vendor/ol-7.2.2/ol.js", "gis/js/OLMapWidget.js", "js/map-widget.js")
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["map_options_id"] = f"{context['id']}_map_options"
+        context["map_options"] = {
+            "geom_name": context["geom_type"],
+            "id": context["id"],
+            "map_id": f"{context['id']}_map",
+            "map_srid": self.map_srid,
+            "name": context["name"],
+            **{key: context[key] for key in ("default_lon", "default_lat", "default_zoom")},
+        }
+        return context
 
 
 def _pin_municipality(form_class, municipality):
@@ -88,7 +104,8 @@ class MunicipalAdmin(RoleGatedAdminMixin, SimpleHistoryAdmin, GISModelAdmin):
         return {"default_lon": centre.x, "default_lat": centre.y, "default_zoom": 14}
 
     def has_view_history_permission(self, request, obj=None):
-        return self._may(request, self.history_capability)
+        # The history shows every field of the record: it needs the right to view the record too.
+        return self.has_view_permission(request, obj) and self._may(request, self.history_capability)
 
     def has_change_history_permission(self, request, obj=None):
         return False  # reverting would bypass the services' checks; correct a record by editing it

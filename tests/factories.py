@@ -26,6 +26,8 @@ from assets.models import (
     Signboard,
     SignboardPhoto,
 )
+from audit.choices import AuthEventKind, PersonalDataAction
+from audit.models import AuthEvent, PersonalDataAccess
 from fixtures.demo import juristic_id, national_id
 from jobs.models import BackgroundTask
 from municipalities.choices import MunicipalityKind, Role
@@ -259,6 +261,27 @@ class BackgroundTaskFactory(PlatformFactory):
     title = "งานทดสอบ"
 
 
+class AuthEventFactory(PlatformFactory):
+    class Meta:
+        model = AuthEvent
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    kind = AuthEventKind.LOGIN_FAILED
+    username = factory.Sequence(lambda n: f"someone{n}")
+    ip_address = "192.0.2.10"
+
+
+class PersonalDataAccessFactory(PlatformFactory):
+    class Meta:
+        model = PersonalDataAccess
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    action = PersonalDataAction.EXPORT
+    username = factory.Sequence(lambda n: f"officer{n}")
+    record_count = 12
+    detail = "owners.xlsx"
+
+
 def road(municipality, n: int = 0) -> LineString:
     cell = _inside(municipality, n, size=0.0004)
     (x0, y0), (x1, y1) = cell.coords[0][0], cell.coords[0][2]
@@ -286,4 +309,6 @@ FACTORIES = {
     SignboardPhoto: SignboardPhotoFactory,
     InfrastructureAsset: InfrastructureAssetFactory,
     BackgroundTask: BackgroundTaskFactory,
+    AuthEvent: AuthEventFactory,
+    PersonalDataAccess: PersonalDataAccessFactory,
 }

@@ -64,6 +64,7 @@ class Parcel(MunicipalModel):
     retired_on = models.DateField(_("สิ้นสภาพเมื่อ"), null=True, blank=True, help_text=_("วันที่แปลงถูกแบ่งแยกหรือรวมเป็นแปลงใหม่"))
 
     history = municipal_history(excluded_fields=["geom_3857"])
+    zone_paths = ("block__zone",)  # a parcel without a block lies in no zone: hidden from zone-limited members
 
     class Meta:
         verbose_name = _("แปลงที่ดิน")
@@ -132,6 +133,7 @@ class LandUse(MunicipalModel):
     )
 
     history = municipal_history()
+    zone_paths = ("parcel__block__zone",)
 
     class Meta:
         verbose_name = _("การใช้ประโยชน์ที่ดิน")
@@ -162,6 +164,7 @@ class ParcelLineage(MunicipalModel):
     recorded_on = models.DateField(_("วันที่"))
 
     history = municipal_history()
+    zone_paths = ("parent__block__zone", "child__block__zone")
 
     class Meta:
         verbose_name = _("ประวัติการแบ่งแยก/รวมแปลง")
