@@ -6,6 +6,7 @@ from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.forms.widgets import OSMWidget
 from simple_history.admin import SimpleHistoryAdmin
 
+from municipalities.concurrency import VersionCheckedForm, is_versioned
 from municipalities.permissions import Capability, can
 
 THAILAND_CENTRE = {"default_lon": 100.99, "default_lat": 13.75, "default_zoom": 6}
@@ -87,7 +88,16 @@ class MunicipalAdmin(RoleGatedAdminMixin, SimpleHistoryAdmin, GISModelAdmin):
     history_capability = Capability.VIEW_HISTORY
 
     def get_form(self, request, obj=None, **kwargs):
+        if is_versioned(self.model) and not issubclass(self.form, VersionCheckedForm):
+            kwargs.setdefault("form", type("VersionChecked" + self.form.__name__, (VersionCheckedForm, self.form), {}))
         return _pin_municipality(super().get_form(request, obj, **kwargs), request.municipality)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if is_versioned(self.model) and not any("seen_version" in options["fields"] for _, options in fieldsets):
+            (name, options), *rest = fieldsets
+            fieldsets = [(name, {**options, "fields": [*options["fields"], "seen_version"]}), *rest]
+        return fieldsets
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, gis_models.GeometryField):

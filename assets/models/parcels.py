@@ -11,11 +11,12 @@ from django.utils.translation import pgettext_lazy
 from assets.choices import AREA, LAND_USES, DeedType, LineageKind, UseCategory
 from assets.geometry import area_m2, geometry_problem, sq_wah_from_m2
 from assets.validators import ParcelCode, validate_parcel_code
+from municipalities.concurrency import Versioned
 from municipalities.models import Block
 from municipalities.tenancy import MunicipalModel, municipal_history
 
 
-class Parcel(MunicipalModel):
+class Parcel(Versioned, MunicipalModel):
     """A land parcel (แปลงที่ดิน) of the tax map, identified by its zone-block-lot code."""
 
     parcel_code = models.CharField(
