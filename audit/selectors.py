@@ -9,9 +9,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import models
 from django.utils import timezone
 
-from assets.validators import mask_national_id
-
-MASKED_FIELDS = {"national_id"}  # shown masked in history, even to roles that may see them (PDPA: minimise)
+from assets.validators import MASKED_FIELDS, mask_national_id
 
 
 def historied_models(request) -> list[type[models.Model]]:

@@ -5,7 +5,9 @@ from django.contrib.gis.admin import GISModelAdmin
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.forms.widgets import OSMWidget
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
+from assets.validators import MASKED_FIELDS, mask_national_id
 from municipalities.concurrency import VersionCheckedForm, is_versioned
 from municipalities.permissions import Capability, can
 
@@ -83,6 +85,15 @@ class MunicipalInline(RoleGatedAdminMixin):
         return formset
 
 
+class MaskingHistoryHelper(HistoricalRecordContextHelper):
+    """The admin's history page shows national IDs masked (PDPA: the full ID only on the record's page)."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field in MASKED_FIELDS and value:
+            return mask_national_id(str(value))
+        return super().prepare_delta_change_value(change, value)
+
+
 class MunicipalAdmin(RoleGatedAdminMixin, SimpleHistoryAdmin, GISModelAdmin):
     gis_widget = OfflineMapWidget
     history_capability = Capability.VIEW_HISTORY
@@ -116,6 +127,9 @@ class MunicipalAdmin(RoleGatedAdminMixin, SimpleHistoryAdmin, GISModelAdmin):
     def has_view_history_permission(self, request, obj=None):
         # The history shows every field of the record: it needs the right to view the record too.
         return self.has_view_permission(request, obj) and self._may(request, self.history_capability)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskingHistoryHelper(self.model, historical_record)
 
     def has_change_history_permission(self, request, obj=None):
         return False  # reverting would bypass the services' checks; correct a record by editing it
