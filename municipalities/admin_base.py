@@ -1,9 +1,12 @@
 """The base of every municipal admin page: scoped by tenancy, gated by role, maps served offline."""
 
 from django import forms
+from django.contrib.admin.utils import unquote
 from django.contrib.gis.admin import GISModelAdmin
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.forms.widgets import OSMWidget
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -127,6 +130,17 @@ class MunicipalAdmin(RoleGatedAdminMixin, SimpleHistoryAdmin, GISModelAdmin):
     def has_view_history_permission(self, request, obj=None):
         # The history shows every field of the record: it needs the right to view the record too.
         return self.has_view_permission(request, obj) and self._may(request, self.history_capability)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """One past version of a record. django-simple-history reads it through the historical model's
+        unscoped manager and would save a POSTed form (a revert): here the record must be visible in
+        the scope, the version must be one of its own, and nothing is saved from this page."""
+        if request.method != "GET":
+            raise PermissionDenied
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.model.history.filter(id=obj.pk, history_id=version_id).exists():
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return MaskingHistoryHelper(self.model, historical_record)

@@ -99,3 +99,22 @@ class AsOfDateTests(TestCase):
         client = Client()
         client.force_login(outsider)
         assert client.get(self.url()[0]).status_code == 404
+
+
+class AdminVersionPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.lam_phaya = MunicipalityFactory()
+        cls.parcel = ParcelFactory(municipality=cls.lam_phaya, deed_number="OLD")
+        with scoped_to(cls.lam_phaya):
+            cls.first_version = cls.parcel.history.get().history_id
+            services.parcel_update(parcel=cls.parcel, acting_user=None, deed_number="NEW")
+        MembershipFactory(municipality=cls.lam_phaya, role=Role.TAX_OFFICER, user__username="officer")
+
+    def test_a_past_version_can_be_read_but_not_restored_over_the_services(self):
+        client = Client()
+        client.login(username="officer", password=TEST_PASSWORD)
+        url = reverse("admin:assets_parcel_simple_history", args=[self.parcel.pk, self.first_version])
+        assert client.get(url).status_code == 200
+        assert client.post(url, {"deed_number": "OLD"}).status_code == 403
+        assert Parcel._base_manager.get(pk=self.parcel.pk).deed_number == "NEW"
