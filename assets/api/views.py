@@ -17,9 +17,17 @@ from municipalities.permissions import Capability
 
 
 class FeaturePagination(GeoJsonPagination):
+    """A FeatureCollection with count, next and previous beside its features."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_paginated_response_schema(self, schema):
+        # `schema` is already the serializer's FeatureCollection; rest_framework_gis would nest it in `features`.
+        link = {"type": "string", "format": "uri", "nullable": True}
+        counts = {"count": {"type": "integer"}, "next": link, "previous": link}
+        return {"allOf": [schema, {"type": "object", "required": ["count"], "properties": counts}]}
 
 
 def _through_service(function, **kwargs):
