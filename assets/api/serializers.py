@@ -23,6 +23,17 @@ class PersonalFieldsMixin:
         return data
 
 
+class FeatureSerializer(PersonalFieldsMixin, GeoFeatureModelSerializer):
+    """A GeoJSON Feature; a body of any other shape is refused field by field, never a server error."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": [_("ต้องเป็น GeoJSON Feature")]})
+        if not isinstance(data.get("properties", {}), dict):
+            raise serializers.ValidationError({"properties": [_("properties ต้องเป็นชุดชื่อและค่า")]})
+        return super().to_internal_value(data)
+
+
 class HoldingSerializer(serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner.full_name", read_only=True)
 
@@ -31,7 +42,7 @@ class HoldingSerializer(serializers.ModelSerializer):
         fields = ["owner", "owner_name", "share", "in_house_registration"]
 
 
-class ParcelSerializer(PersonalFieldsMixin, GeoFeatureModelSerializer):
+class ParcelSerializer(FeatureSerializer):
     ownerships = HoldingSerializer(many=True, read_only=True, required=False)
     version = serializers.IntegerField(
         required=False,
@@ -62,7 +73,7 @@ class ParcelSerializer(PersonalFieldsMixin, GeoFeatureModelSerializer):
         read_only_fields = ["retired_on"]
 
 
-class BuildingSerializer(PersonalFieldsMixin, GeoFeatureModelSerializer):
+class BuildingSerializer(FeatureSerializer):
     ownerships = HoldingSerializer(many=True, read_only=True, required=False)
     personal_fields = ("ownerships",)
 
@@ -84,7 +95,7 @@ class BuildingSerializer(PersonalFieldsMixin, GeoFeatureModelSerializer):
         ]
 
 
-class SignboardSerializer(PersonalFieldsMixin, GeoFeatureModelSerializer):
+class SignboardSerializer(FeatureSerializer):
     personal_fields = ("owner",)
 
     class Meta:
@@ -108,7 +119,7 @@ class SignboardSerializer(PersonalFieldsMixin, GeoFeatureModelSerializer):
         extra_kwargs = {"owner": {"required": False}}
 
 
-class InfrastructureAssetSerializer(GeoFeatureModelSerializer):
+class InfrastructureAssetSerializer(FeatureSerializer):
     class Meta:
         model = InfrastructureAsset
         geo_field = "geom"

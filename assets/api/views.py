@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_gis.pagination import GeoJsonPagination
@@ -50,6 +51,7 @@ class RegisterViewSet(
     """List, read, create and change one register. Deleting is not offered: records are retired."""
 
     permission_classes = [IsAuthenticated, HasCapability]
+    parser_classes = [JSONParser]  # GeoJSON in, GeoJSON out
     read_capability = Capability.VIEW_REGISTER
     write_capability = Capability.EDIT_REGISTER
     pagination_class = FeaturePagination

@@ -17,6 +17,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from municipalities.choices import Role
@@ -32,10 +33,13 @@ from tests.factories import (
 )
 
 raw = json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
-schema = schemathesis.openapi.from_dict(raw)
+# The coverage phase (hundreds of boundary cases per operation) is left out to keep the suite fast;
+# the examples and fuzzing phases run, bounded by EXAMPLES_PER_OPERATION.
+config = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}})
+schema = schemathesis.openapi.from_dict(raw, config=config)
 schema.app = get_wsgi_application()
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 6
 
 
 @pytest.fixture(autouse=True)
