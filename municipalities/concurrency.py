@@ -20,6 +20,7 @@ class Versioned(models.Model):
     version = models.PositiveIntegerField(
         gettext_lazy("รุ่นของข้อมูล"),
         default=1,
+        db_default=1,  # rows loaded with COPY (fixtures/bulk.py, imports) start at version 1 too
         editable=False,
         help_text=gettext_lazy("เพิ่มขึ้นทุกครั้งที่แก้ไข ใช้ตรวจว่ามีผู้อื่นแก้ไขพร้อมกันหรือไม่"),
     )

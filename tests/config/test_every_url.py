@@ -90,6 +90,7 @@ PARAMETERS: dict[str, Callable] = {
 }
 
 DENIED = {401, 403, 404, 405}
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 @dataclass
@@ -197,7 +198,7 @@ def _allowed_roles(route: Route, method: str) -> set[Role] | None:
             return set()  # Django's own permissions: superusers only
         suffix = route.name.rsplit("_", 1)[-1]
         viewers = having(admin.view_capability, admin.edit_capability)
-        if suffix in ("add", "delete") or (suffix == "change" and method != "GET"):
+        if suffix in ("add", "delete") or (suffix == "change" and method not in SAFE_METHODS):
             return having(admin.edit_capability)
         if suffix == "history" and hasattr(admin, "history_capability"):
             return viewers & having(admin.history_capability)
@@ -207,7 +208,7 @@ def _allowed_roles(route: Route, method: str) -> set[Role] | None:
         return having(*gate)
     cls = route.view_class
     if cls is not None and hasattr(cls, "read_capability"):
-        return having(cls.read_capability if method == "GET" else cls.write_capability)
+        return having(cls.read_capability if method in SAFE_METHODS else cls.write_capability)
     return None
 
 
