@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assets.validators import MASKED_FIELDS, mask_national_id
 
@@ -48,9 +49,17 @@ def display(field: models.Field, value) -> str:
     if field.name in MASKED_FIELDS:
         return mask_national_id(str(value))
     if isinstance(value, GEOSGeometry):
-        return f"{value.geom_type} · {value.num_coords} จุด · {value.centroid.x:.6f}, {value.centroid.y:.6f}"
+        return _("%(kind)s · %(points)s จุด · ศูนย์กลาง %(x).6f, %(y).6f") % {
+            "kind": value.geom_type,
+            "points": value.num_coords,
+            "x": value.centroid.x,
+            "y": value.centroid.y,
+        }
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        related = field.related_model._base_manager.filter(pk=value).first()  # the record itself is in scope
+        return str(related) if related is not None else str(value)
     return str(value)
 
 
@@ -68,7 +77,9 @@ class HistoryEntry:
 
 
 def _fields(model):
-    return [f for f in model._meta.concrete_fields if f.name in {h.name for h in model.history.model._meta.fields}]
+    """The fields kept in the history, less the id and the municipality (the same for every row)."""
+    kept = {h.name for h in model.history.model._meta.fields}
+    return [f for f in model._meta.concrete_fields if f.name in kept and f.name not in ("id", "municipality")]
 
 
 def record_history(model, pk: int) -> list[HistoryEntry]:

@@ -16,7 +16,7 @@ path parameter cannot be filled (then add a filler to PARAMETERS).
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
@@ -100,7 +100,6 @@ class Route:
     callback: Callable
     parameters: list[str]
     regex: re.Pattern
-    kwargs_seen: list = field(default_factory=list)
 
     @property
     def view_class(self):
