@@ -220,6 +220,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Fields named "kind" carry different choices in several apps: name them (an owner's kind in the
+    # register is not the calculator's taxpayer kind).
+    "ENUM_NAME_OVERRIDES": {
+        "TaxKindEnum": "taxes.choices.TaxKind",
+        "OwnerKindEnum": "assets.choices.OwnerKind",
+        "TaxpayerKindEnum": "taxes.rules.land_building.OWNER_KINDS",
+    },
 }
 
 # Background work (imports, assessment runs, raster processing) runs in a Procrastinate worker

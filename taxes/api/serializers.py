@@ -78,11 +78,13 @@ def _amount(help_text: str = "", **kwargs):
 
 
 class UseShareSerializer(serializers.Serializer):
-    use = serializers.ChoiceField(choices=lb.USES, help_text=_("การใช้ประโยชน์ (land: ไม่รวม residential_main_building_only)"))
+    use = serializers.ChoiceField(
+        choices=lb.USES, help_text=_("การใช้ประโยชน์ (land: ไม่รวม residential_main_building_only)")
+    )
     share = _amount(_("สัดส่วน 0–1; ทุกรายการรวมกันต้องเท่ากับ 1"))
 
 
-class LandSerializer(serializers.Serializer):
+class CaseLandSerializer(serializers.Serializer):
     area_sq_wah = _amount(_("เนื้อที่ (ตารางวา)"))
     price_per_sq_wah = _amount(_("ราคาประเมินต่อตารางวา (บาท)"))
     vacant_years = serializers.IntegerField(min_value=0, max_value=200, required=False, help_text=_("ปีที่ทิ้งร้างติดต่อกัน"))
@@ -90,7 +92,7 @@ class LandSerializer(serializers.Serializer):
     share = _amount(_("สัดส่วนกรรมสิทธิ์ (0–1] ค่าเริ่มต้น 1"), required=False)
 
 
-class BuildingSerializer(serializers.Serializer):
+class CaseBuildingSerializer(serializers.Serializer):
     floor_area_m2 = _amount(_("พื้นที่อาคาร (ตารางเมตร)"))
     price_per_m2 = _amount(_("ราคาประเมินต่อตารางเมตร (บาท)"))
     structure = serializers.ChoiceField(choices=lb.STRUCTURES)
@@ -104,8 +106,8 @@ class LandBuildingCaseSerializer(serializers.Serializer):
 
     tax_year = serializers.IntegerField(min_value=1900, max_value=2200, help_text=_("ปีภาษี (ค.ศ.)"))
     owner_kind = serializers.ChoiceField(choices=lb.OWNER_KINDS)
-    land = LandSerializer(required=False, allow_null=True)
-    buildings = BuildingSerializer(many=True, required=False)
+    land = CaseLandSerializer(required=False, allow_null=True)
+    buildings = CaseBuildingSerializer(many=True, required=False)
     prior_year_tax = _amount(_("ภาษีปีก่อน (บาท) สำหรับการบรรเทาภาระ"), required=False, allow_null=True)
     municipality = serializers.CharField(required=False, allow_null=True, help_text=_("รหัสเทศบาล 6 หลัก (ข้อบัญญัติท้องถิ่น)"))
     agriculture_exemption_used = _amount(_("มูลค่ายกเว้นเกษตรกรรมที่ใช้ไปแล้วในเทศบาลอื่น (บาท)"), required=False)

@@ -1,7 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.exceptions import ParseError
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,17 +38,23 @@ class CalculateView(MunicipalAPIMixin, APIView):
     def post(self, request):
         try:
             result = calculator.CALCULATORS[self.calculator_name](request.data)
+        except ParseError:  # the body is not JSON: answered like `taxcalc` answers a file that is not
+            return Response(
+                calculator.CaseError("case", "ไม่ใช่ JSON ที่ถูกต้อง").as_dict(), status=status.HTTP_400_BAD_REQUEST
+            )
         except calculator.CaseError as error:
             return Response(error.as_dict(), status=status.HTTP_400_BAD_REQUEST)
         return Response(result)
 
 
 def _calculator_schema(case, result, summary):
-    return extend_schema(
-        operation_id=f"tax_calculate_{result.__name__.removesuffix('ResultSerializer').lower()}",
-        summary=summary,
-        request=case,
-        responses={200: result, 400: CalculatorErrorSerializer},
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=f"tax_calculate_{result.__name__.removesuffix('ResultSerializer').lower()}",
+            summary=summary,
+            request=case,
+            responses={200: result, 400: CalculatorErrorSerializer},
+        )
     )
 
 
@@ -64,6 +71,7 @@ class SignboardCalculateView(CalculateView):
 class AssessmentList(MunicipalAPIMixin, generics.ListAPIView):
     permission_classes = [HasCapability]
     read_capability = Capability.VIEW_TAXES
+    write_capability = None  # read-only: assessments change through the yearly run and the tax pages
     serializer_class = AssessmentSerializer
     filterset_fields = ["tax_year", "kind", "status", "run", "parcel", "signboard", "owner"]
 
@@ -74,6 +82,7 @@ class AssessmentList(MunicipalAPIMixin, generics.ListAPIView):
 class AssessmentDetail(MunicipalAPIMixin, generics.RetrieveAPIView):
     permission_classes = [HasCapability]
     read_capability = Capability.VIEW_TAXES
+    write_capability = None  # read-only: assessments change through the yearly run and the tax pages
     serializer_class = AssessmentDetailSerializer
 
     def get_queryset(self):
