@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from assets.choices import DeedType
 from dataio.layers import DECIMAL, LAYERS, Layer
+from municipalities.tenancy import current_zones
 from municipalities.thai import rai_ngan_wa
 
 FORMATS = {
@@ -64,6 +65,8 @@ def export(municipality, *, layer: str, fmt: str, encoding: str, personal_data: 
         raise ValidationError(_("ไม่รู้จักรูปแบบไฟล์ %(fmt)s") % {"fmt": fmt})
     suffix = "" if personal_data else "-pdpa"
     if fmt == "ltax":
+        if current_zones() is not None:
+            raise ValidationError(_("ชุดข้อมูล LTAX Online เป็นของทั้งเทศบาล ผู้ที่ได้รับสิทธิ์เฉพาะบางเขตส่งออกได้ทีละชั้นข้อมูลของเขตตน"))
         content, rows = ltax_workbook(municipality, personal_data=personal_data)
         return ExportFile(f"{municipality.code}-ltax{suffix}.xlsx", CONTENT_TYPES[fmt], content, rows)
     spec = LAYERS[layer]
@@ -117,15 +120,19 @@ def layer_frame(municipality, layer: Layer, *, personal_data: bool) -> gpd.GeoDa
         joins += _owner_sql("parcel" if layer.key == "parcels" else "building")
     if personal_data and layer.key == "signboards":
         joins += " LEFT JOIN assets_owner so ON so.id = t.owner_id AND so.municipality_id = %(m)s"
-    where = "t.municipality_id = %(m)s"
+    where, params = "t.municipality_id = %(m)s", {"m": municipality.pk}
     if layer.key == "parcels":
         where += " AND t.retired_on IS NULL"
+    zones = current_zones()
+    if zones is not None and layer.model.zone_condition(zones) is not None:
+        where += " AND t.id = ANY(%(visible)s)"  # a zone-limited member exports their zones only
+        params["visible"] = list(layer.model.objects.values_list("pk", flat=True))
     geometry = layer.field(layer.geometry).column
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(selects)}, ST_AsBinary(t.{geometry}) FROM {layer.model._meta.db_table} t {joins} "
             f"WHERE {where} ORDER BY t.{layer.field(layer.code).column}",
-            {"m": municipality.pk},
+            params,
         )
         names = [d.name for d in cursor.description[:-1]]
         rows = cursor.fetchall()

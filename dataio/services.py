@@ -6,8 +6,7 @@ same transaction (all or nothing). The web pages keep an `ImportSession` between
 it in the background worker (`import_session_commit_start`).
 
 Exports: `export_layer` never includes personal data. Owners' names, IDs and addresses leave the
-system only through `export_with_personal_data`, which checks the capability (and is the one place
-to log such access).
+system only through `export_with_personal_data`, which checks the capability and logs each export.
 """
 
 import json
@@ -23,6 +22,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.choices import PersonalDataAction
+from audit.services import record_personal_data_access
 from dataio import exporter, staging
 from dataio.layers import LAYERS, Layer
 from dataio.models import ImportSession, ImportStatus
@@ -350,16 +351,26 @@ def export_layer(*, municipality, acting_user, layer: str, fmt: str, encoding: s
 
 
 def export_with_personal_data(
-    *, municipality, acting_user, layer: str, fmt: str, encoding: str = "utf-8"
+    *, municipality, acting_user, layer: str, fmt: str, encoding: str = "utf-8", request=None
 ) -> exporter.ExportFile:
     """The same file with owners' names, IDs and addresses: the only way personal data is exported.
 
     Refused unless the acting user's role in this municipality may see personal data (executives and
-    the public never get this form).
+    the public never get this form). Every export is logged (PDPA): who, when, which layer, how many rows.
     """
     if not may_see_personal_data(acting_user, municipality):
         raise PermissionDenied(_("ไม่มีสิทธิ์ส่งออกข้อมูลส่วนบุคคล"))
-    return exporter.export(municipality, layer=layer, fmt=fmt, encoding=encoding, personal_data=True)
+    exported = exporter.export(municipality, layer=layer, fmt=fmt, encoding=encoding, personal_data=True)
+    record_personal_data_access(
+        user=acting_user,
+        action=PersonalDataAction.EXPORT,
+        model=None if fmt == "ltax" else LAYERS[layer].model,
+        record_count=exported.rows,
+        detail=exported.filename,
+        request=request,
+        municipality=municipality,
+    )
+    return exported
 
 
 def may_see_personal_data(user, municipality) -> bool:

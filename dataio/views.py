@@ -168,7 +168,7 @@ def export(request):
         }
         try:
             if data.get("personal_data"):
-                exported = services.export_with_personal_data(**arguments)
+                exported = services.export_with_personal_data(**arguments, request=request)
             else:
                 exported = services.export_layer(**arguments)
         except ValidationError as error:

@@ -40,13 +40,14 @@ def conflict_message(instance) -> str:
         else None
     )
     who = getattr(last.history_user, "username", None) if last else None
+    what, record = str(instance._meta.verbose_name), str(instance)
     return _(
-        "%(what)s %(record)s ถูกแก้ไขโดย %(who)s เมื่อ %(when)s ระหว่างที่คุณกำลังแก้ไขอยู่ "
+        "%(record)s ถูกแก้ไขโดย %(who)s เมื่อ %(when)s ระหว่างที่คุณกำลังแก้ไขอยู่ "
         "การแก้ไขของคุณยังไม่ได้บันทึก และข้อมูลที่ผู้อื่นแก้ไขไว้ยังอยู่ครบ "
         "โปรดเปิดข้อมูลล่าสุด ตรวจสอบ แล้วแก้ไขอีกครั้ง"
     ) % {
-        "what": instance._meta.verbose_name,
-        "record": instance,
+        # "ใบสั่งงาน 69-00012" names itself; "แปลงที่ดิน" + "01A001" needs the noun
+        "record": record if record.startswith(what) else f"{what} {record}",
         "who": who or _("ผู้ใช้อื่น"),
         "when": thai_date(last.history_date) if last else "-",
     }

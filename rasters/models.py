@@ -140,6 +140,8 @@ class FloodImpact(MunicipalModel):
     mean_depth_m = models.FloatField(_("ความลึกเฉลี่ย (เมตร)"), null=True)
     max_depth_m = models.FloatField(_("ความลึกสูงสุด (เมตร)"), null=True)
 
+    zone_paths = ("parcel__block__zone", "building__parcel__block__zone")
+
     class Meta:
         verbose_name = _("ผลกระทบน้ำท่วม")
         verbose_name_plural = pgettext_lazy("plural", "ผลกระทบน้ำท่วม")
@@ -156,6 +158,11 @@ class FloodImpact(MunicipalModel):
             ),
         ]
         indexes = [models.Index(fields=["analysis", "layer"], name="rasters_impact_layer")]
+
+    @classmethod
+    def zone_condition(cls, zone_ids):
+        # Parcels and buildings lie in their parcel's zone; infrastructure is town-wide.
+        return super().zone_condition(zone_ids) | models.Q(layer=ImpactLayer.ASSET)
 
     def __str__(self):
         target = self.parcel_id or self.building_id or self.asset_id

@@ -171,6 +171,8 @@ class Assessment(MunicipalModel):
 
     history = municipal_history()
 
+    zone_paths = ("parcel__block__zone", "signboard__parcel__block__zone")  # the zone of what is taxed
+
     class Meta:
         verbose_name = _("การประเมินภาษี")
         verbose_name_plural = pgettext_lazy("plural", "การประเมินภาษี")
@@ -245,6 +247,8 @@ class Notice(MunicipalModel):
 
     history = municipal_history()
 
+    zone_paths = tuple(f"assessment__{path}" for path in Assessment.zone_paths)
+
     class Meta:
         verbose_name = _("หนังสือแจ้ง")
         verbose_name_plural = pgettext_lazy("plural", "หนังสือแจ้ง")
@@ -271,6 +275,8 @@ class Instalment(MunicipalModel):
     number = models.PositiveSmallIntegerField(_("งวดที่"))
     due_on = models.DateField(_("ครบกำหนด"))
     amount = models.DecimalField(_("จำนวนเงิน (บาท)"), **MONEY)
+
+    zone_paths = tuple(f"assessment__{path}" for path in Assessment.zone_paths)
 
     class Meta:
         verbose_name = _("งวดการชำระ")
@@ -310,6 +316,8 @@ class Payment(MunicipalModel):
     recorded_at = models.DateTimeField(_("บันทึกเมื่อ"), auto_now_add=True)
 
     history = municipal_history()
+
+    zone_paths = tuple(f"assessment__{path}" for path in Assessment.zone_paths)
 
     class Meta:
         verbose_name = _("การรับชำระภาษี")
@@ -372,6 +380,8 @@ class TaxStatus(MunicipalModel):
     tax_paid = models.DecimalField(_("ภาษีที่ชำระแล้ว (บาท)"), **MONEY, default=Decimal(0))
     notice_sent = models.BooleanField(_("แจ้งการประเมินแล้ว"), default=False)
     due_on = models.DateField(_("ครบกำหนดชำระ"), null=True, blank=True)
+
+    zone_paths = Assessment.zone_paths
 
     class Meta:
         verbose_name = _("สถานะภาษีรายแปลง/รายป้าย")

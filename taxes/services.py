@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.choices import PersonalDataAction
+from audit.services import record_personal_data_access
 from jobs.progress import NullProgress
 from municipalities.thai import be_year, format_baht
 from taxes import calculator, runs
@@ -184,10 +186,13 @@ def collection_parameters(kind: str, tax_year: int) -> collection.CollectionPara
 
 
 def _next_number(municipality_id: int, kind: str, tax_year: int) -> str:
-    """The next notice number of the year, "2569/000123" (callers hold the year's advisory lock)."""
+    """The next notice number of the year, "2569/000123" (callers hold the year's advisory lock).
+
+    Numbered across the whole municipality: the base manager, so that a zone-limited officer's
+    notices continue the town's sequence rather than their zone's."""
     prefix = f"{be_year(tax_year)}/"
     last = (
-        Notice.objects.filter(municipality_id=municipality_id, kind=kind, number__startswith=prefix)
+        Notice._base_manager.filter(municipality_id=municipality_id, kind=kind, number__startswith=prefix)
         .order_by("-number")
         .values_list("number", flat=True)
         .first()
@@ -512,15 +517,21 @@ def _same_receipt(assessment: Assessment, receipt_number: str, amount: Decimal) 
 # Printing ----------------------------------------------------------------------------------------
 
 
-def notice_print(*, notices, acting_user) -> bytes:
+def notice_print(*, notices, acting_user, request=None) -> bytes:
     """Render notices (one, or a zone's batch) to one PDF: the only way a notice is printed.
 
     Notices carry the taxpayer's name and address (personal data, PDPA): every print goes through
-    here, with the person printing, so that it can be logged.
+    here, with the person printing, and each notice printed is logged (who, when, which notice).
     """
     from taxes.pdf import render_notices
 
     notices = list(notices)
     if not notices:
         raise ValidationError({"notices": _("ไม่มีหนังสือแจ้งให้พิมพ์")})
-    return render_notices(notices)
+    data = render_notices(notices)
+    batch = _("พิมพ์พร้อมกัน %(n)s ฉบับ") % {"n": len(notices)} if len(notices) > 1 else ""
+    for notice in notices:
+        record_personal_data_access(
+            user=acting_user, action=PersonalDataAction.PRINT_NOTICE, obj=notice, detail=batch, request=request
+        )
+    return data

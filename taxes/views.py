@@ -127,7 +127,10 @@ def zone_notices_pdf(request, pk: int, zone: str):
     if not notices:
         messages.error(request, _("เขต %(zone)s ยังไม่มีหนังสือแจ้งการประเมิน") % {"zone": zone})
         return redirect("taxes:run", pk=run.pk)
-    return _pdf(services.notice_print(notices=notices, acting_user=request.user), f"notices-{run.tax_year}-{zone}.pdf")
+    return _pdf(
+        services.notice_print(notices=notices, acting_user=request.user, request=request),
+        f"notices-{run.tax_year}-{zone}.pdf",
+    )
 
 
 @capability_required(C.VIEW_TAXES, C.ASSESS, C.RECORD_PAYMENT)
@@ -214,7 +217,7 @@ def notice_pdf(request, pk: int):
     notice = get_object_or_404(Notice.objects.select_related("assessment"), pk=pk)
     prefix = "warning" if notice.kind == NoticeKind.WARNING else "notice"
     return _pdf(
-        services.notice_print(notices=[notice], acting_user=request.user),
+        services.notice_print(notices=[notice], acting_user=request.user, request=request),
         f"{prefix}-{notice.number.replace('/', '-')}.pdf",
     )
 

@@ -138,6 +138,7 @@ class WorkOrderForm(FollowUpOrderForm):
 
 class TransitionForm(forms.Form):
     to = forms.CharField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)  # as the page showed it
     assignee = UserChoiceField(label=_("ผู้รับผิดชอบ"), queryset=None, required=False)
     labour_cost = forms.DecimalField(label=_("ค่าแรง (บาท)"), min_value=0, decimal_places=2, required=False)
     material_cost = forms.DecimalField(label=_("ค่าวัสดุ (บาท)"), min_value=0, decimal_places=2, required=False)

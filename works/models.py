@@ -4,10 +4,13 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from assets.models import InfrastructureAsset
+from municipalities.concurrency import Versioned
+from municipalities.models import Zone
 from municipalities.tenancy import MunicipalModel, municipal_history
 from works.choices import (
     CHECKLISTS,
@@ -24,6 +27,13 @@ from works.choices import (
 
 CONDITION = [MinValueValidator(1), MaxValueValidator(5)]
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal(0), "validators": [MinValueValidator(Decimal(0))]}
+
+
+def _in_zones(zone_ids, geometry: str) -> Q:
+    """The row's `geometry` (a lookup) lies in one of the zones. Works lie where they are on the ground,
+    not on a parcel: a zone-limited member sees the complaints and work orders of their zones
+    (infrastructure itself, inspections and schedules stay town-wide: a road crosses zones)."""
+    return Q(Exists(Zone._base_manager.filter(pk__in=zone_ids, geom__intersects=OuterRef(geometry))))
 
 
 def _other_municipality(obj, *fields) -> dict:
@@ -221,11 +231,16 @@ class Complaint(MunicipalModel):
         code = self.external_id or f"#{self.pk}"
         return _("เรื่องร้องเรียน %(code)s") % {"code": code}
 
+    @classmethod
+    def zone_condition(cls, zone_ids):
+        return _in_zones(zone_ids, "location")
 
-class WorkOrder(MunicipalModel):
+
+class WorkOrder(Versioned, MunicipalModel):
     """A work order (ใบสั่งงาน): from an inspection, a complaint or a preventive schedule.
 
     Status flow: open → assigned → in progress → done, or cancelled before it is done (choices.TRANSITIONS).
+    Versioned: engineers move it from its page, and a move made on a stale page is refused.
     """
 
     number = models.CharField(_("เลขที่ใบสั่งงาน"), max_length=20, help_text=_("ปี พ.ศ. สองหลักและลำดับ เช่น 69-00012"))
@@ -319,6 +334,11 @@ class WorkOrder(MunicipalModel):
     def __str__(self):
         return _("ใบสั่งงาน %(number)s") % {"number": self.number}
 
+    @classmethod
+    def zone_condition(cls, zone_ids):
+        # Its own point, else its asset's geometry; an order with neither lies in no zone.
+        return _in_zones(zone_ids, "location") | (Q(location__isnull=True) & _in_zones(zone_ids, "asset__geom"))
+
     @property
     def total_cost(self) -> Decimal:
         return self.labour_cost + self.material_cost
@@ -351,3 +371,7 @@ class WorkOrderPhoto(MunicipalModel):
 
     def __str__(self):
         return self.caption or self.image.name
+
+    @classmethod
+    def zone_condition(cls, zone_ids):
+        return Q(work_order__in=WorkOrder._base_manager.filter(WorkOrder.zone_condition(zone_ids)).values("pk"))

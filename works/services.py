@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.contrib.gis.db.models import Union
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -22,6 +23,9 @@ from PIL import Image, UnidentifiedImageError
 from assets.geometry import geometry_problem
 from assets.models import InfrastructureAsset
 from jobs.progress import NullProgress
+from municipalities.concurrency import check_version
+from municipalities.models import Zone
+from municipalities.tenancy import current_zones
 from municipalities.thai import be_year
 from works import traffy
 from works.choices import (
@@ -246,10 +250,15 @@ def work_order_transition(
     material_cost: Decimal | None = None,
     resolution: str | None = None,
     completed_on: datetime.date | None = None,
+    expected_version: int | None = None,
 ) -> WorkOrder:
     """Move an order along open → assigned → in progress → done (or cancelled); closing a preventive
-    order creates the schedule's next one, closing a complaint's order closes the complaint."""
+    order creates the schedule's next one, closing a complaint's order closes the complaint.
+
+    `expected_version` is the version the engineer's page showed: if someone moved or changed the
+    order since, nothing is changed and a ValidationError on "version" says who and when."""
     order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    check_version(order, expected_version)
     if to not in TRANSITIONS.get(order.status, ()):
         raise ValidationError(
             {
@@ -425,9 +434,9 @@ def complaint_submit(
 def complaints_import(*, municipality, acting_user, content: bytes, filename: str, progress=None) -> dict:
     """Import a Traffy Fondue-shaped export (CSV or JSON): all rows or none.
 
-    A malformed row stops the import with every problem listed. Tickets outside the municipality are
-    skipped and counted (an export usually covers a wider area); a ticket imported before is updated
-    (state and times), not duplicated.
+    A malformed row stops the import with every problem listed. Tickets outside the municipality (or,
+    for a zone-limited member, outside their zones) are skipped and counted (an export usually covers
+    a wider area); a ticket imported before is updated (state and times), not duplicated.
     """
     progress = progress or NullProgress()
     try:
@@ -447,9 +456,10 @@ def complaints_import(*, municipality, acting_user, content: bytes, filename: st
     }
     created = updated = 0
     outside = []
+    area = municipality.boundary if current_zones() is None else Zone.objects.aggregate(area=Union("geom"))["area"]
     for row in rows:
         point = Point(row.lon, row.lat, srid=4326)
-        if not municipality.boundary.covers(point):
+        if not area.covers(point):
             outside.append(row.ticket_id)
             progress.advance()
             continue

@@ -153,6 +153,7 @@ def work_order_detail(request, pk: int):
             "next_statuses": [WorkOrderStatus(s) for s in TRANSITIONS[order.status]],
             "transition_form": TransitionForm(
                 initial={
+                    "version": order.version,
                     "assignee": order.assignee_id,
                     "labour_cost": order.labour_cost,
                     "material_cost": order.material_cost,
@@ -183,6 +184,7 @@ def work_order_transition(request, pk: int):
                 material_cost=data["material_cost"],
                 resolution=data["resolution"],
                 completed_on=data["completed_on"],
+                expected_version=data["version"],
             )
         except ValidationError as error:
             say_errors(request, [error.messages])

@@ -13,8 +13,11 @@ class NoticeSerializer(serializers.ModelSerializer):
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
-    parcel_code = serializers.CharField(source="parcel.parcel_code", default=None, read_only=True)
-    signboard_code = serializers.CharField(source="signboard.signboard_code", default=None, read_only=True)
+    # One of the two is empty (null): an assessment taxes a parcel or a signboard.
+    parcel_code = serializers.CharField(source="parcel.parcel_code", default=None, read_only=True, allow_null=True)
+    signboard_code = serializers.CharField(
+        source="signboard.signboard_code", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Assessment

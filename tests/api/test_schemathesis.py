@@ -1,11 +1,14 @@
 """schemathesis drives every operation of our OpenAPI schema, as each role, with generated requests.
 
-Whatever the schema contains is covered: the register API here, and the assessments and payments
-endpoints of the tax branch once merged. No answer may be a server error (5xx) or break the schema.
+Whatever the schema contains is covered: the register, the taxes (calculator, assessments,
+payments) and the works (complaints) APIs, each with records of its own to list. No answer may be
+a server error (5xx) or break the schema.
 Examples are bounded (hypothesis max_examples) to keep the suite fast.
 """
 
+import datetime
 import json
+from decimal import Decimal
 
 import pytest
 import schemathesis
@@ -22,13 +25,17 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from municipalities.choices import Role
 from tests.factories import (
+    AssessmentFactory,
     BlockFactory,
     BuildingFactory,
+    ComplaintFactory,
     InfrastructureAssetFactory,
     MembershipFactory,
     MunicipalityFactory,
+    NoticeFactory,
     OwnershipFactory,
     ParcelFactory,
+    PaymentFactory,
     SignboardFactory,
 )
 
@@ -55,7 +62,8 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def tokens():
-    """A small municipality with a record of each kind, its people (one per role) and their tokens."""
+    """A small municipality with a record of each kind (register, taxes, works), its people (one per
+    role) and their tokens, so that the lists answer with records to check against the schema."""
     town = MunicipalityFactory()
     block = BlockFactory(zone__municipality=town)
     for _ in range(3):
@@ -64,6 +72,12 @@ def tokens():
         SignboardFactory(parcel=parcel)
         OwnershipFactory(parcel=parcel)
     InfrastructureAssetFactory(municipality=town)
+    assessment = AssessmentFactory(
+        run__municipality=town, parcel=parcel, status="issued", issued_on=datetime.date(2026, 2, 15)
+    )
+    NoticeFactory(assessment=assessment)
+    PaymentFactory(assessment=assessment, amount=Decimal("100.00"), principal=Decimal("100.00"))
+    ComplaintFactory(municipality=town, reporter_name="ผู้แจ้งทดสอบ")
     ParcelFactory(municipality=MunicipalityFactory())  # someone else's, which must never show
     return {role: Token.objects.create(user=MembershipFactory(municipality=town, role=role).user).key for role in Role}
 

@@ -14,6 +14,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from assets.models import Building, InfrastructureAsset, Parcel, Signboard
+from audit.choices import PersonalDataAction
+from audit.models import PersonalDataAccess
 from dataio.services import ImportOptions, export_layer, export_with_personal_data, import_file
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
@@ -198,6 +200,14 @@ def test_an_officer_exports_personal_data_through_the_one_service(takhli, tmp_pa
     with scoped_to(takhli):
         ltax = export_with_personal_data(municipality=takhli, acting_user=officer, layer="parcels", fmt="ltax")
     assert owner.national_id in _text_of(ltax, tmp_path)
+    # Each export is in the access log (PDPA): who, which layer and file, how many records.
+    with scoped_to(takhli):
+        logged = list(PersonalDataAccess.objects.order_by("id"))
+    assert [(row.user, row.action, row.detail, row.record_count) for row in logged] == [
+        (officer, PersonalDataAction.EXPORT, exported.filename, len(features)),
+        (officer, PersonalDataAction.EXPORT, ltax.filename, ltax.rows),
+    ]
+    assert logged[0].content_type.model == "parcel"
 
 
 @pytest.mark.parametrize("role", [Role.EXECUTIVE, Role.ENGINEER])
@@ -205,6 +215,8 @@ def test_executives_and_engineers_never_get_personal_data(takhli, role):
     person = MembershipFactory(municipality=takhli, role=role).user
     with scoped_to(takhli), pytest.raises(PermissionDenied):
         export_with_personal_data(municipality=takhli, acting_user=person, layer="parcels", fmt="csv")
+    with scoped_to(takhli):
+        assert not PersonalDataAccess.objects.exists()  # refused: nothing exported, nothing logged
 
 
 def test_an_officer_of_another_municipality_gets_no_personal_data(takhli):

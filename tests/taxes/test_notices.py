@@ -7,6 +7,8 @@ import subprocess
 from django.test import TestCase
 
 from assets.locator import parcel_locator_svg
+from audit.choices import PersonalDataAction
+from audit.models import PersonalDataAccess
 from municipalities.tenancy import scoped_to
 from taxes.models import Assessment
 from taxes.services import assessment_run, notice_print, notices_issue, warning_issue
@@ -116,6 +118,15 @@ class NoticePDFTests(TestCase):
         assert text.count("ภ.ด.ส.6") == 9
         assert text.count("ภ.ป.3") >= 1
         assert all(n.number in text for n in self.notices)
+
+    def test_each_notice_printed_is_in_the_access_log_with_who_printed_it(self):
+        with scoped_to(self.m):
+            notice_print(notices=self.notices[:2], acting_user=self.officer)
+            logged = list(PersonalDataAccess.objects.order_by("id"))
+        assert [(row.user, row.action, row.object_id, row.detail) for row in logged] == [
+            (self.officer, PersonalDataAction.PRINT_NOTICE, str(notice.pk), "พิมพ์พร้อมกัน 2 ฉบับ")
+            for notice in self.notices[:2]
+        ]
 
     def test_a_warning_letter_names_the_new_date_and_the_40_percent_penalty(self):
         with scoped_to(self.m):

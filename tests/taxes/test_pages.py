@@ -6,11 +6,13 @@ from decimal import Decimal
 from django.test import TestCase
 from django.urls import reverse
 
+from audit.choices import PersonalDataAction
+from audit.models import PersonalDataAccess
 from jobs.models import BackgroundTask, TaskStatus
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
 from taxes.choices import AssessmentStatus
-from taxes.models import Assessment, AssessmentRun, Payment
+from taxes.models import Assessment, AssessmentRun, Notice, Payment
 from taxes.services import assessment_run, notices_issue
 from taxes.tasks import run_assessment
 from tests.factories import MembershipFactory
@@ -69,9 +71,15 @@ class TaxPagesTests(TestCase):
         assert response.status_code == 302
         with scoped_to(self.m):
             assert not Assessment.objects.filter(run=self.first_run, status=AssessmentStatus.DRAFT).exists()
-        pdf = self.client.get(reverse("taxes:zone-notices-pdf", args=[self.first_run.pk, "01"]))
+        url = reverse("taxes:zone-notices-pdf", args=[self.first_run.pk, "01"])
+        pdf = self.client.get(url)
         assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
         assert pdf.content.startswith(b"%PDF")
+        with scoped_to(self.m):  # every notice printed is logged, with who printed it and from where (PDPA)
+            printed = Notice.objects.filter(assessment__run=self.first_run).count()
+            logged = PersonalDataAccess.objects.filter(action=PersonalDataAction.PRINT_NOTICE, user=self.officer)
+            assert {(row.path, row.record_count) for row in logged} == {(url, 1)}
+            assert logged.count() == printed > 1
 
     def test_the_assessment_page_explains_every_baht_and_records_a_payment_once(self):
         self.client.force_login(self.officer)
@@ -93,6 +101,33 @@ class TaxPagesTests(TestCase):
         assert self.client.post(reverse("taxes:run-start"), {"tax_year": "2026"}).status_code == 403
         assert self.client.post(reverse("taxes:payment-record", args=[self.house.pk]), {}).status_code == 403
         assert self.client.get(reverse("taxes:notice-pdf", args=[self.notice.pk])).status_code == 404
+
+    def test_an_executive_never_sees_a_taxpayers_name_or_id_on_any_tax_page_or_api(self):
+        with scoped_to(self.m):
+            assessments = list(Assessment.objects.filter(run=self.first_run).values_list("pk", flat=True))
+        urls = [
+            reverse("taxes:index"),
+            reverse("taxes:run", args=[self.first_run.pk]) + "?zone=01",
+            "/api/v1/tax/assessments/",
+            "/api/v1/tax/payments/",
+            *(reverse("taxes:assessment", args=[pk]) for pk in assessments),
+            *(f"/api/v1/tax/assessments/{pk}/" for pk in assessments),
+        ]
+        secrets = {
+            text
+            for owner in self.people.values()
+            for text in (owner.first_name, owner.last_name, owner.national_id, owner.formatted_id)
+            if text
+        }
+        self.client.force_login(self.officer)  # the officer does see them: the check can tell
+        page = self.client.get(reverse("taxes:assessment", args=[self.house.pk])).content.decode()
+        assert self.people["somchai"].first_name in page
+        self.client.force_login(self.executive)
+        for url in urls:
+            response = self.client.get(url)
+            assert response.status_code == 200, url
+            shown = sorted(text for text in secrets if text in response.content.decode())
+            assert shown == [], (url, shown)
 
     def test_an_engineer_has_no_tax_pages(self):
         self.client.force_login(self.engineer)

@@ -272,6 +272,30 @@ class TaxStatusForTheMapsTests(TestCase):
             assert parcel_tax_status(tax_year=2027, parcel_ids=[parcel]).keys() == {parcel}
 
 
+def at_once(municipality, *calls):
+    """Run the calls in threads released together, each on its own database connection, as two
+    officers' requests would be; returns (results, errors) in the order they finished."""
+    barrier = threading.Barrier(len(calls))
+    results, errors = [], []
+
+    def run(call):
+        try:
+            with scoped_to(municipality):
+                barrier.wait(timeout=10)
+                results.append(call())
+        except Exception as error:  # collected and asserted by the caller
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results, errors
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_submitting_the_same_receipt_at_once_record_it_once():
     m, people, _, _ = scenario.build()
@@ -280,33 +304,51 @@ def test_two_officers_submitting_the_same_receipt_at_once_record_it_once():
         run = assessment_run(municipality=m, tax_year=2026)
         house = assessment_of(run, people, "somchai", "01A002")
         notices_issue(assessments=[house], issued_on=D(2026, 2, 15), acting_user=officer)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
     def submit():
-        try:
-            with scoped_to(m):
-                barrier.wait(timeout=10)
-                results.append(
-                    payment_record(
-                        assessment=house,
-                        receipt_number="R-RACE",
-                        amount=Decimal("552.00"),
-                        paid_on=D(2026, 6, 1),
-                        acting_user=officer,
-                    )
-                )
-        except Exception as error:  # collected and asserted below
-            errors.append(error)
-        finally:
-            connection.close()
+        return payment_record(
+            assessment=house,
+            receipt_number="R-RACE",
+            amount=Decimal("552.00"),
+            paid_on=D(2026, 6, 1),
+            acting_user=officer,
+        )
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results, errors = at_once(m, submit, submit)
     assert errors == []
     assert sorted(created for _, created in results) == [False, True]
     assert len({payment.pk for payment, _ in results}) == 1
     assert Payment._base_manager.filter(receipt_number="R-RACE").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_payments_on_one_notice_at_once_neither_over_collect_nor_lose_one():
+    m, people, _, _ = scenario.build()
+    officer = UserFactory(username="officer-counter-2")
+    with scoped_to(m):
+        run = assessment_run(municipality=m, tax_year=2026)
+        house = assessment_of(run, people, "somchai", "01A002")  # 552.00
+        share = assessment_of(run, people, "malee", "01A003")  # 276.00
+        notices_issue(assessments=[house, share], issued_on=D(2026, 2, 15), acting_user=officer)
+
+    def pay(assessment, receipt, amount):
+        return lambda: payment_record(
+            assessment=assessment,
+            receipt_number=receipt,
+            amount=Decimal(amount),
+            paid_on=D(2026, 3, 1),
+            acting_user=officer,
+        )
+
+    # Two halves at two counters: both are kept, and the bill and its map status are paid in full.
+    results, errors = at_once(m, pay(house, "H-1", "276.00"), pay(house, "H-2", "276.00"))
+    assert (errors, sorted(created for _, created in results)) == ([], [True, True])
+    with scoped_to(m):
+        assert balance(house, on=D(2026, 3, 1))["outstanding"] == 0
+        row = parcel_tax_status(tax_year=2026)[house.parcel_id]
+        assert (row.status, row.tax_paid) == ("paid", Decimal("552.00"))
+    # Two payments that together exceed the bill: the first is kept, the second refused, nothing more.
+    results, errors = at_once(m, pay(share, "S-1", "200.00"), pay(share, "S-2", "200.00"))
+    assert len(results) == 1 and len(errors) == 1
+    assert isinstance(errors[0], ValidationError) and "ชำระเกินยอดค้าง 76.00 บาท" in errors[0].message_dict["amount"][0]
+    assert Payment._base_manager.filter(assessment=share).values_list("amount", flat=True).get() == Decimal("200.00")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -359,6 +359,23 @@ class WorkOrderListTests(TestCase):
         assert (self.soon.status, self.soon.assignee) == ("assigned", self.engineer)
         page = self.client.get(reverse("works:work-order", args=[self.soon.pk])).content.decode()
         assert "มอบหมายแล้ว" in page and "กำลังดำเนินการ" in page  # the next step is offered
+
+    def test_a_move_made_on_a_stale_page_is_refused_in_thai_and_the_first_engineers_change_stays(self):
+        technician = MembershipFactory(municipality=self.lam_phaya, role=Role.ENGINEER).user
+        url = reverse("works:work-order-transition", args=[self.soon.pk])
+        seen = self.soon.version  # both engineers opened the order's page at this version
+        page = self.client.get(reverse("works:work-order", args=[self.soon.pk])).content.decode()
+        assert f'name="version" value="{seen}"' in page
+        self.client.post(url, {"to": "assigned", "assignee": self.engineer.pk, "version": seen})
+        stale = Client()
+        stale.force_login(technician)
+        answer = stale.post(url, {"to": "cancelled", "resolution": "ซ้ำกับงานอื่น", "version": seen}, follow=True)
+        text = answer.content.decode()
+        assert f"ใบสั่งงาน 69-00001 ถูกแก้ไขโดย {self.engineer.username} เมื่อ" in text
+        assert "การแก้ไขของคุณยังไม่ได้บันทึก" in text
+        self.soon.refresh_from_db()
+        assert (self.soon.status, self.soon.assignee, self.soon.resolution) == ("assigned", self.engineer, "")
+        assert self.soon.version == seen + 1
 
     def test_an_executive_cannot_move_orders_and_an_outsider_cannot_see_them(self):
         executive = MembershipFactory(municipality=self.lam_phaya, role=Role.EXECUTIVE).user
