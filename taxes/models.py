@@ -230,6 +230,10 @@ class Assessment(MunicipalModel):
         return self.original_id or self.pk
 
 
+# Notices, instalments and payments lie in the zone of their assessment.
+OF_ITS_ASSESSMENT = tuple(f"assessment__{path}" for path in Assessment.zone_paths)
+
+
 class Notice(MunicipalModel):
     """A notice sent to the taxpayer: the assessment notice (ภ.ด.ส.6 / ภ.ป.3) or a warning letter (s.61)."""
 
@@ -247,7 +251,7 @@ class Notice(MunicipalModel):
 
     history = municipal_history()
 
-    zone_paths = tuple(f"assessment__{path}" for path in Assessment.zone_paths)
+    zone_paths = OF_ITS_ASSESSMENT
 
     class Meta:
         verbose_name = _("หนังสือแจ้ง")
@@ -276,7 +280,7 @@ class Instalment(MunicipalModel):
     due_on = models.DateField(_("ครบกำหนด"))
     amount = models.DecimalField(_("จำนวนเงิน (บาท)"), **MONEY)
 
-    zone_paths = tuple(f"assessment__{path}" for path in Assessment.zone_paths)
+    zone_paths = OF_ITS_ASSESSMENT
 
     class Meta:
         verbose_name = _("งวดการชำระ")
@@ -317,7 +321,7 @@ class Payment(MunicipalModel):
 
     history = municipal_history()
 
-    zone_paths = tuple(f"assessment__{path}" for path in Assessment.zone_paths)
+    zone_paths = OF_ITS_ASSESSMENT
 
     class Meta:
         verbose_name = _("การรับชำระภาษี")
