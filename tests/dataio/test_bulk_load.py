@@ -141,7 +141,10 @@ def test_when_others_hold_the_tables_the_import_merges_row_by_row(tmp_path, bulk
     town = municipality_on_real_boundary()
     db = connection.settings_dict
     with psycopg.connect(
-        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"],
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"],
         dbname=db["NAME"],
     ) as reader:
         reader.execute("LOCK TABLE assets_historicalparcel IN ACCESS SHARE MODE")  # someone reading history
