@@ -440,12 +440,13 @@ def _value_sql(stage: Stage, name: str) -> str:
 
 def _differs(stage: Stage, old: str, new: list[tuple[str, str]]) -> str:
     """SQL that is true when a record differs from the incoming values. Geometries compare by shape
-    (ST_Equals), so a shapefile's re-oriented rings of the same parcel are not a change."""
-    geometry, values = new[0], new[1:]
-    condition = f"NOT ST_Equals({old}.{geometry[0]}, {geometry[1]})"
+    (ST_Equals), so a shapefile's re-oriented rings of the same parcel are not a change; the same
+    coordinates in the same order (PostGIS `=`, a byte comparison) settle most rows before GEOS is asked."""
+    (column, geometry), values = new[0], new[1:]
+    condition = f"NOT ({old}.{column} = {geometry} OR ST_Equals({old}.{column}, {geometry}))"
     if values:
         before = ", ".join(f"{old}.{column}" for column, _ in values)
-        condition += f" OR ROW({before}) IS DISTINCT FROM ROW({', '.join(value for _, value in values)})"
+        condition = f"ROW({before}) IS DISTINCT FROM ROW({', '.join(value for _, value in values)}) OR {condition}"
     return f"({condition})"
 
 
@@ -582,6 +583,8 @@ def _tracked(stage: Stage) -> str:
 def _upsert(cursor, stage: Stage, params: dict) -> tuple[int, int]:
     columns, values, updated = _insert_parts(stage)
     code_column = stage.column_sql(stage.layer.code)
+    # Rows equal to their record are left out before the upsert: ON CONFLICT would lock (and so write)
+    # every record it meets, changed or not. The conflict clause still settles rows added meanwhile.
     cursor.execute(
         f"""
         WITH merged AS (
@@ -589,6 +592,8 @@ def _upsert(cursor, stage: Stage, params: dict) -> tuple[int, int]:
             SELECT {", ".join(values)}
             FROM {stage.rows} r
             {_joins(stage)}
+            LEFT JOIN {stage.table} e ON e.municipality_id = %(m)s AND e.{code_column} = r.code
+            WHERE e.id IS NULL OR {_differs(stage, "e", _assignments(stage))}
             ON CONFLICT (municipality_id, {code_column}) DO UPDATE
             SET {", ".join(f"{c} = EXCLUDED.{c}" for c in updated)}
             WHERE t.municipality_id = %(m)s AND {_differs(stage, "t", [(c, f"EXCLUDED.{c}") for c in updated])}
