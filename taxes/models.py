@@ -9,8 +9,9 @@ The foreign keys of the two large tables (Assessment, TaxStatus) are not databas
 (`db_constraint=False`): a run writes up to a million rows with COPY, with ids it has just read
 or created itself, and a constraint trigger per row took 31 s of a 1M-parcel run (and locks every
 parcel row it checks); even the two links between assessments (`supersedes`, `original`), empty in a
-run's drafts, cost a trigger call per row and per link at the commit (about 1 s for 1M rows). Django still refuses to delete a parcel, owner, signboard or run that has
-assessments (`on_delete=PROTECT`), and parcels are retired, not deleted.
+run's drafts, cost a trigger call per row and per link at the commit (about 1 s for 1M rows).
+Django still refuses to delete a parcel, owner, signboard or run that has assessments
+(`on_delete=PROTECT`), and parcels are retired, not deleted.
 """
 
 from decimal import Decimal

@@ -26,6 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 
 from django.db import connection
@@ -297,6 +298,11 @@ def compute(
     totals = {TaxKind.LAND_BUILDING: Decimal(0), TaxKind.SIGNBOARD: Decimal(0)}
 
     zones: dict[str, list] = {}  # zone code (the first two characters of a parcel code) → [rows, tax]
+    # Rows leave in the order of the table's index on (run, parcel) and (run, signboard), not in the
+    # order they are computed (parcel codes): PostgreSQL then appends to the index's last page instead
+    # of splitting pages all over it (a quarter less database time for the COPY).
+    by_parcel: list[tuple[int, str]] = []
+    by_signboard: list[tuple[int, str]] = []
 
     def write(kind, owner_id, parcel_id, signboard_id, key, facts, tax, zone):
         previous = issued_by_subject.get(key)
@@ -313,11 +319,15 @@ def compute(
         in_zone[1] += tax
         if supersedes == NULL:
             status_out.write(f"{'p' if parcel_id is not None else 's'}{parcel_id or signboard_id}\t{tax}\n")
-        out.write(
+        line = (
             f"{prefix}{kind}\t{NULL if owner_id is None else owner_id}\t{NULL if parcel_id is None else parcel_id}\t"
             f"{NULL if signboard_id is None else signboard_id}\t{facts}\t{tax}\t[]\t"
             f"{AssessmentStatus.DRAFT}\t{supersedes}\t{original}\t\n"
         )
+        if parcel_id is None:
+            by_signboard.append((signboard_id, line))
+        else:
+            by_parcel.append((parcel_id, line))
 
     only = None if n == 1 else (lambda owner_id: owner_id % n == k)
     done = 0
@@ -361,6 +371,10 @@ def compute(
             write(TaxKind.SIGNBOARD, taxpayer, None, int(sid), int(sid), encode_signboard(case), result.tax, zone)
         _advance(progress, counter, len(signboards))
 
+    for rows in (by_parcel, by_signboard):
+        rows.sort(key=itemgetter(0))  # stable: a parcel's taxpayers stay in the order computed
+        out.writelines(line for _id, line in rows)
+        rows.clear()
     stats["tax_land_building"] = totals[TaxKind.LAND_BUILDING]
     stats["tax_signboard"] = totals[TaxKind.SIGNBOARD]
     stats["problems"] = mapper.problems
@@ -463,20 +477,20 @@ def status_text(paths, *, municipality_id: int, run_id: int, tax_year: int) -> s
     """The maps' status rows of a new run's drafts: the tax of all taxpayers of a parcel, summed.
 
     Only new drafts: subjects with an issued assessment are written afterwards by `refresh_status`,
-    the one place that knows about notices and payments.
+    the one place that knows about notices and payments. Rows are in the order of the table's unique
+    indexes (parcel id, then signboard id), which PostgreSQL then fills by appending.
     """
-    due: dict[str, Decimal] = {}
+    due: dict[str, dict[int, Decimal]] = {"p": {}, "s": {}}
     for path in paths:
         with open(path.with_suffix(".status"), encoding="utf-8") as lines:
             for line in lines:
                 key, tax = line.split("\t")
-                due[key] = due.get(key, 0) + Decimal(tax)
+                subjects, subject = due[key[0]], int(key[1:])
+                subjects[subject] = subjects.get(subject, 0) + Decimal(tax)
     prefix = f"{municipality_id}\t{run_id}\t{tax_year}\t"
-    return "".join(
-        f"{prefix}{key[1:]}\t{NULL}\t{tax}\t0\tf\t{NULL}\n"
-        if key[0] == "p"
-        else f"{prefix}{NULL}\t{key[1:]}\t{tax}\t0\tf\t{NULL}\n"
-        for key, tax in due.items()
+    parcels, signboards = due["p"], due["s"]
+    return "".join(f"{prefix}{i}\t{NULL}\t{parcels[i]}\t0\tf\t{NULL}\n" for i in sorted(parcels)) + "".join(
+        f"{prefix}{NULL}\t{i}\t{signboards[i]}\t0\tf\t{NULL}\n" for i in sorted(signboards)
     )
 
 
