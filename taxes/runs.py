@@ -170,9 +170,9 @@ REGISTER_SQL = {
 }
 
 
-# Read by the second connection, when there is one: about half of the work (their COPY text is
-# 111 of 179 MB for the 1M-parcel benchmark town, but the parcels' rows are the widest to scan).
-READ_BESIDE = ("land_uses", "buildings", "ownerships")
+# Read by the second connection, when there is one: about half of the time (the parcels come from
+# an index alone, see assets.Parcel; the ownerships are the most rows).
+READ_BESIDE = ("land_uses", "buildings", "building_uses")
 
 
 def fetch_register(cursor, municipality_id: int, tax_year: int, beside: Beside | None = None) -> dict[str, bytes]:
