@@ -73,6 +73,7 @@ INSTALLED_APPS += THESABAN_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "maps.middleware.TileMiddleware",  # cached vector tiles before sessions and the tenancy lookup
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -194,6 +195,9 @@ COMPLAINT_FORM_RATE_PER_HOUR = env_int("COMPLAINT_FORM_RATE_PER_HOUR", 10)
 
 # Demo data is synthetic; pages say so while this is on (see fixtures/).
 THESABAN_DEMO = env_bool("THESABAN_DEMO", default=DEBUG)
+
+# Vector tiles kept in each server process's memory (maps/cache.py), in megabytes.
+MAPS_TILE_CACHE_MB = env_int("MAPS_TILE_CACHE_MB", 256)
 
 # Imports (dataio): the largest upload accepted, and what a zip may expand to (4× that).
 DATAIO_MAX_UPLOAD_BYTES = env_int("DATAIO_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
