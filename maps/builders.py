@@ -8,12 +8,14 @@ registered with `Thesaban.register` so that the page's script can reach it.
 
 import folium
 from branca.element import MacroElement
+from django.contrib.gis.db.models import Extent
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from folium.plugins import VectorGridProtobuf
 from folium.template import Template
 
 from maps.offline import new_map
+from municipalities.models import Zone
 from rasters.models import FLOOD_KINDS, Raster, RasterKind, RasterStatus
 
 
@@ -58,7 +60,9 @@ def _rasters(m, *, floods: bool) -> None:
 
 
 def _map(municipality, **options):
-    return new_map(bounds=municipality.boundary.extent, max_zoom=20, **options)
+    """A map fitted to the municipality's zones (the mapped part of its area), else to its boundary."""
+    extent = Zone.objects.aggregate(extent=Extent("geom"))["extent"] or municipality.boundary.extent
+    return new_map(bounds=extent, max_zoom=20, **options)
 
 
 def tax_map(municipality, *, year: int) -> folium.Map:

@@ -78,9 +78,9 @@ def monthly_chart(months: dict, target: Decimal, year: int) -> str:
     return _svg(width, height, title, parts)
 
 
-def hbar_chart(rows: list[tuple[str, Decimal, Decimal | None]], *, title: str, width: int = 760) -> str:
+def hbar_chart(rows: list[tuple[str, Decimal, Decimal | None]], *, title: str, width: int = 520) -> str:
     """Horizontal bars (label, value, target or None): value as a bar, target as a mark, with the rate."""
-    row_h, left, right, top = 34, 190, 150, 8
+    row_h, left, right, top = 34, 150, 150, 8
     height = top + row_h * len(rows) + 8
     peak = max([Decimal(1), *(v for _, v, _t in rows), *(t for _, _v, t in rows if t)])
     inner = width - left - right

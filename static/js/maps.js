@@ -3,6 +3,11 @@
 (function () {
   "use strict";
   var T = (window.Thesaban = window.Thesaban || {});
+  /* Leaflet.VectorGrid 1.3.0 calls L.DomEvent.fakeStop, which Leaflet 1.8 removed: a click on a canvas
+     feature then throws. The same shim the VectorGrid issue tracker gives: mark the event as handled. */
+  if (window.L && !L.DomEvent.fakeStop) {
+    L.DomEvent.fakeStop = function (e) { e._stopped = true; return true; };
+  }
   var STATUS = {
     not_assessed: "#9e9e9e", assessed: "#4f8fcf", notice_sent: "#e0a100",
     part_paid: "#8e5bb5", paid: "#1e7b34", overdue: "#b3261e"
@@ -14,7 +19,7 @@
   };
   var MISSED = { parcel_no_owner: "#6a1b9a", building: "#d81b60", signboard: "#ff6f00" };
   var MIN_ZOOM = { parcels: 14, buildings: 15, signboards: 14, infrastructure: 13, blocks: 12, zones: 0, missed: 14 };
-  var HIDDEN = { stroke: false, fill: false, radius: 0 };
+  var HIDDEN = [];  /* VectorGrid draws nothing for an empty list of styles */
   T.layers = {};
   T.filters = { kinds: null, condition: null, age: null };
   T.thisYear = new Date().getFullYear();
@@ -52,10 +57,10 @@
       };
     },
     blocks: function (p, zoom) {
+      /* A choropleth on the revenue map; on the tax map only until the parcels take over at z14. */
       var revenue = "rate" in p || "expected" in p;
-      return {
-        weight: 0.8, color: "#555", fill: revenue && zoom < 14, fillColor: rateColour(p.rate), fillOpacity: 0.6
-      };
+      var fill = revenue && (mapKind() === "revenue" || zoom < 14);
+      return { weight: 0.8, color: "#555", fill: fill, fillColor: rateColour(p.rate), fillOpacity: 0.6 };
     },
     zones: function (p, zoom) {
       var revenue = "rate" in p || "expected" in p;
@@ -67,15 +72,28 @@
     }
   };
 
+  /* The layers that answer clicks on each map; the others let clicks through (stacked canvases). */
+  var CLICKABLE = { tax: ["parcels"], engineer: ["infrastructure"], revenue: ["zones", "blocks"] };
+  function mapKind() {
+    var box = document.querySelector(".map-box");
+    return box ? box.dataset.map : "";
+  }
+  function clickable(name) {
+    return (CLICKABLE[mapKind()] || []).indexOf(name) >= 0;
+  }
+
   T.layerOptions = function (name) {
     var styles = {};
     styles[name] = STYLES[name];
+    var interactive = clickable(name);
     return {
       rendererFactory: L.canvas.tile,
-      interactive: true,
+      interactive: interactive,
+      className: interactive ? "vg-interactive" : "vg-passive",
       minZoom: MIN_ZOOM[name],
       maxZoom: 22,
-      getFeatureId: function (f) { return f.properties.id; },
+      /* The tile's feature id (ST_AsMVT's id column) is copied into the properties that clicks see. */
+      getFeatureId: function (f) { f.properties.id = f.id; return f.id; },
       vectorTileLayerStyles: styles
     };
   };
@@ -190,11 +208,19 @@
   function panelUrl(box, id) {
     return box.dataset.panelUrl.replace(/0(\.json)$/, id + "$1") + "?year=" + box.dataset.year;
   }
+  function highlight(key, id) {
+    var layer = T.layers[key];
+    if (!layer) return;
+    if (T.highlighted !== undefined) layer.resetFeatureStyle(T.highlighted);
+    T.highlighted = id;
+    layer.setFeatureStyle(id, { weight: 3, color: "#c0392b", fill: true, fillColor: "#c0392b", fillOpacity: 0.35, radius: 7 });
+  }
   T.openPanel = function (id) {
     var box = document.querySelector(".map-box");
     return fetch(panelUrl(box, id), { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (d) {
+        highlight(box.dataset.map === "engineer" ? "infrastructure" : "parcels", id);
         T.selected = d;
         showPanel(box.dataset.map === "engineer" ? assetPanel(d) : parcelPanel(d));
         return d;
@@ -204,13 +230,10 @@
   T.register = function (key, layer, map) {
     T.layers[key] = layer;
     T.map = map;
-    var box = document.querySelector(".map-box");
-    if (!box) return;
-    var kind = box.dataset.map;
-    if ((kind === "tax" && key === "parcels") || (kind === "engineer" && key === "infrastructure")) {
+    if (!clickable(key)) return;
+    if (key === "parcels" || key === "infrastructure") {
       layer.on("click", function (e) { T.openPanel(e.layer.properties.id); });
-    }
-    if (kind === "revenue" && (key === "zones" || key === "blocks")) {
+    } else {
       layer.on("click", function (e) {
         showPanel(areaPanel(e.layer.properties, key === "zones" ? T.labels.zone : T.labels.block));
       });
