@@ -199,6 +199,14 @@ class TileCache:
                 self._listener = Listener(self)
                 self._listener.start()
 
+    def stop_listening(self) -> None:
+        """Stop the listener and close its connection (the cache is off until it starts again)."""
+        listener = self._listener
+        if listener is not None:
+            listener.stopping.set()
+            listener.join(timeout=5)
+            self._listener = None
+
     def sync(self, timeout: float = 10.0) -> None:
         """Wait until every notification committed before this call has been applied (for tests and tools)."""
         self.ensure_listening()
@@ -231,13 +239,16 @@ def _conninfo() -> dict:
 class Listener(threading.Thread):
     """LISTENs on the cache's channels and applies each notification; reconnects after a failure."""
 
+    HEALTH_CHECK_SECONDS = 30.0
+
     def __init__(self, cache: TileCache):
         super().__init__(name="maps-tile-cache-listener", daemon=True)
         self.cache = cache
+        self.stopping = threading.Event()
 
     def run(self):
         backoff = 0.5
-        while True:
+        while not self.stopping.is_set():
             try:
                 with psycopg.connect(**_conninfo(), autocommit=True) as conn:
                     for channel in CHANNELS:
@@ -245,16 +256,21 @@ class Listener(threading.Thread):
                     self.cache.clear()  # anything cached before this point may have missed notifications
                     self.cache.live = True
                     backoff = 0.5
-                    while True:
-                        for notify in conn.notifies(timeout=30.0):
+                    checked = time.monotonic()
+                    while not self.stopping.is_set():
+                        for notify in conn.notifies(timeout=1.0):
                             self.cache.apply(notify.channel, notify.payload)
-                        conn.execute("SELECT 1")  # notice a dead connection even when all is quiet
+                        if time.monotonic() - checked > self.HEALTH_CHECK_SECONDS:
+                            conn.execute("SELECT 1")  # notice a dead connection even when all is quiet
+                            checked = time.monotonic()
             except Exception:  # the cache stays off until the listener is back
+                log.warning("tile cache listener lost its connection; tiles are served uncached", exc_info=True)
                 self.cache.live = False
                 self.cache.clear()
-                log.warning("tile cache listener lost its connection; tiles are served uncached", exc_info=True)
-                time.sleep(backoff)
+                self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
+        self.cache.live = False
+        self.cache.clear()
 
 
 CACHE = TileCache(max_bytes=getattr(settings, "MAPS_TILE_CACHE_MB", 256) * 1024 * 1024)

@@ -30,6 +30,7 @@ from assets.models import (
 from dataio.models import ImportSession
 from fixtures.demo import juristic_id, national_id
 from jobs.models import BackgroundTask
+from maps.models import RevenueEstimate
 from municipalities.choices import MunicipalityKind, Role
 from municipalities.models import Block, Membership, Municipality, Zone
 from municipalities.tenancy import platform_scope
@@ -453,6 +454,17 @@ class ImportSessionFactory(PlatformFactory):
     report = factory.LazyFunction(lambda: {"rows": 0, "errors": 0, "problems": []})
 
 
+class RevenueEstimateFactory(PlatformFactory):
+    class Meta:
+        model = RevenueEstimate
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    tax_year = 2026
+    kind = "land_building"
+    amount = Decimal("1000000.00")
+    reference = "เทศบัญญัติงบประมาณรายจ่ายประจำปีงบประมาณ พ.ศ. 2569"
+
+
 def road(municipality, n: int = 0) -> LineString:
     cell = _inside(municipality, n, size=0.0004)
     (x0, y0), (x1, y1) = cell.coords[0][0], cell.coords[0][2]
@@ -496,4 +508,5 @@ FACTORIES = {
     FloodAnalysis: FloodAnalysisFactory,
     FloodImpact: FloodImpactFactory,
     ImportSession: ImportSessionFactory,
+    RevenueEstimate: RevenueEstimateFactory,
 }
