@@ -1,9 +1,9 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from audit import views as audit_views
 from maps import views as maps_views
 from municipalities import views as municipality_views
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("municipality/switch/", municipality_views.switch_municipality, name="switch-municipality"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("privacy/", audit_views.privacy, name="privacy"),
     path("jobs/", include("jobs.urls")),
     path("works/", include("works.urls")),
     path("rasters/", include("rasters.urls")),
@@ -22,9 +23,8 @@ urlpatterns = [
     path("maps/", include("maps.urls")),
     # Answered by maps.middleware.TileMiddleware before the session middleware; named here for reverse().
     path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", maps_views.tile, name="tile"),
+    path("audit/", include("audit.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", municipality_views.media, name="media"),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

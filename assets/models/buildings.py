@@ -49,6 +49,7 @@ class Building(MunicipalModel):
     )
 
     history = municipal_history(excluded_fields=["footprint_3857"])
+    zone_paths = ("parcel__block__zone",)
 
     class Meta:
         verbose_name = _("สิ่งปลูกสร้าง")
@@ -105,6 +106,7 @@ class BuildingUse(MunicipalModel):
     )
 
     history = municipal_history()
+    zone_paths = ("building__parcel__block__zone",)
 
     class Meta:
         verbose_name = _("การใช้ประโยชน์สิ่งปลูกสร้าง")

@@ -50,6 +50,7 @@ class Signboard(MunicipalModel):
     removed_on = models.DateField(_("วันที่รื้อถอน"), null=True, blank=True)
 
     history = municipal_history()
+    zone_paths = ("parcel__block__zone",)
 
     class Meta:
         verbose_name = _("ป้าย")
@@ -97,6 +98,8 @@ class SignboardPhoto(MunicipalModel):
     image = models.ImageField(_("รูปภาพ"), upload_to="signboards/%Y/%m/")
     taken_on = models.DateField(_("วันที่ถ่าย"), null=True, blank=True)
     caption = models.CharField(_("คำอธิบาย"), max_length=200, blank=True)
+
+    zone_paths = ("signboard__parcel__block__zone",)
 
     class Meta:
         verbose_name = _("รูปป้าย")
