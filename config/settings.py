@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import fontpkg_sarabun
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -169,11 +170,12 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
 
 # Content Security Policy (django-csp): everything comes from our own origin, nothing from a CDN;
-# no inline scripts. Inline style attributes remain allowed (the admin and OpenLayers use them).
+# no inline scripts but the folium map's own, which carries the request's nonce (maps/_map.html).
+# Inline style attributes remain allowed (the admin and OpenLayers use them).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'"],

@@ -8,8 +8,10 @@ cookie in the process (maps/cache.py) for `ACCESS_TTL` seconds at most, and forg
 session changes or ends (logout, a switch of municipality) or the user or a membership changes:
 triggers on those tables notify every process (maps/triggers.py).
 
-Zone limits of a membership, when the tenancy mechanism gets them, belong here too: they would narrow
-`TileAccess` (and the tile key) the way the municipality does.
+A membership limited to some zones (municipalities/tenancy.py) narrows `TileAccess` and the tile key
+by those zones, and the tile SQL keeps to them (maps/layers.py). The municipality's extent is kept
+too: a tile wholly outside it is answered 404 without a query, so another town's tiles (an
+outsider asking for our parcels' addresses) are refused outright.
 """
 
 import time
@@ -20,10 +22,10 @@ from django.conf import settings
 from django.contrib.auth import get_user
 from django.utils.functional import SimpleLazyObject
 
-from maps.cache import CACHE
+from maps.cache import CACHE, meets, tile_bounds
 from maps.layers import PERSONAL, REGISTER, TAXES
 from municipalities.permissions import Capability, capabilities_of
-from municipalities.selectors import active_membership
+from municipalities.selectors import active_membership, zone_ids_of
 
 ACCESS_TTL = 300  # seconds; triggers make it shorter whenever something changes
 
@@ -32,9 +34,15 @@ ACCESS_TTL = 300  # seconds; triggers make it shorter whenever something changes
 class TileAccess:
     municipality_id: int
     level: str  # layers.PERSONAL, TAXES or REGISTER: which columns the tiles carry
+    bounds: tuple[float, float, float, float]  # the municipality's extent in EPSG:3857
+    zones: tuple[int, ...] = ()  # the zones of a zone-limited member, else ()
 
     def may_read(self, layer) -> bool:
         return not layer.needs_taxes or self.level != REGISTER
+
+    def covers(self, z: int, x: int, y: int) -> bool:
+        """Whether the tile (with the margin its SQL reads) meets the municipality at all."""
+        return meets(tile_bounds(z, x, y), self.bounds)
 
 
 def access_level(capabilities) -> str | None:
@@ -63,7 +71,12 @@ def tile_access(request) -> TileAccess | None:
     if membership is not None:
         level = access_level(capabilities_of(membership.role))
         if level is not None:
-            access = TileAccess(municipality_id=membership.municipality_id, level=level)
+            access = TileAccess(
+                municipality_id=membership.municipality_id,
+                level=level,
+                bounds=membership.municipality.boundary.transform(3857, clone=True).extent,
+                zones=tuple(sorted(zone_ids_of(membership) or ())),
+            )
     expiry = request.session.get_expiry_date().timestamp() if request.user.is_authenticated else 0
     CACHE.access_put(session_key, access, request.user.pk, min(time.time() + ACCESS_TTL, expiry))
     return access

@@ -54,6 +54,7 @@ class TileKey(NamedTuple):
     y: int
     year: int
     day: str  # today's date for layers that carry the tax status, else ""
+    zones: tuple[int, ...] = ()  # the zones a zone-limited member sees; () for the whole municipality
 
 
 def tile_bounds(z: int, x: int, y: int, *, buffered: bool = True) -> tuple[float, float, float, float]:
@@ -64,7 +65,8 @@ def tile_bounds(z: int, x: int, y: int, *, buffered: bool = True) -> tuple[float
     return xmin - margin, ymax - size - margin, xmin + size + margin, ymax + margin
 
 
-def _meets(bounds, box) -> bool:
+def meets(bounds, box) -> bool:
+    """Whether two boxes (xmin, ymin, xmax, ymax) share any point."""
     return bounds[0] <= box[2] and box[0] <= bounds[2] and bounds[1] <= box[3] and box[1] <= bounds[3]
 
 
@@ -125,7 +127,7 @@ class TileCache:
                 keys = self._by_layer.get((municipality_id, layer))
                 if not keys:
                     continue
-                stale = [k for k in keys if boxes is None or any(_meets(tile_bounds(k.z, k.x, k.y), b) for b in boxes)]
+                stale = [k for k in keys if boxes is None or any(meets(tile_bounds(k.z, k.x, k.y), b) for b in boxes)]
                 for key in stale:
                     keys.discard(key)
                     body, _ = self._tiles.pop(key)

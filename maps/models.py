@@ -42,3 +42,42 @@ class RevenueEstimate(MunicipalModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.tax_year + 543}: {self.amount}"
+
+
+class BlockRevenue(MunicipalModel):
+    """The tax due (expected) and paid (collected) in one assessment run by a block's parcels and the
+    signs on them: the revenue the zone and block tiles show (ยอดประเมินและยอดจัดเก็บรายเขตย่อย).
+
+    Derived data, written only by the database triggers of maps/triggers.py as the run's status rows
+    (taxes.TaxStatus) change, so that a tile of the whole town sums a few thousand rows instead of a
+    million parcels.
+    """
+
+    run = models.ForeignKey(
+        "taxes.AssessmentRun",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("รอบการประเมิน"),
+    )
+    block = models.ForeignKey(
+        "municipalities.Block",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("เขตย่อย"),
+    )
+    expected = models.DecimalField(_("ยอดประเมิน (บาท)"), max_digits=16, decimal_places=2, default=Decimal(0))
+    collected = models.DecimalField(_("ยอดจัดเก็บ (บาท)"), max_digits=16, decimal_places=2, default=Decimal(0))
+
+    zone_paths = ("block__zone",)
+
+    class Meta:
+        verbose_name = _("รายได้รายเขตย่อย")
+        verbose_name_plural = pgettext_lazy("plural", "รายได้รายเขตย่อย")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "block"], name="%(app_label)s_%(class)s_one_per_run_and_block"),
+        ]
+
+    def __str__(self):
+        return f"{self.block_id} · {self.run_id}"

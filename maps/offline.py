@@ -2,10 +2,14 @@
 
 `new_map()` starts a map of a municipality with a blank base layer (OpenStreetMap can be switched on
 when online, and is off by default so nothing leaves the machine unasked); `render()` turns a map
-into the three pieces our templates place (`{% include "maps/_map.html" %}`), after pointing every
-JS/CSS link at `static/vendor/` and refusing any external one.
+into the pieces our templates place, after pointing every JS/CSS link at `static/vendor/` and
+refusing any external one: `header` (links and styles) in the head block, and the map's element
+with its script through `{% include "maps/_map.html" %}`. That script is the only inline script
+the Content-Security-Policy allows (it carries the request's nonce), so the few lines folium puts
+inline in the header are moved into it.
 """
 
+import re
 from dataclasses import dataclass
 
 import folium
@@ -29,6 +33,7 @@ UNUSED_ASSETS = {
     "awesome_markers_font_css",
     "awesome_rotate_css",
 }
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
@@ -94,4 +99,7 @@ def render(m: folium.Map) -> RenderedMap:
     localise(m)
     figure = m.get_root()
     figure.render()
-    return RenderedMap(header=figure.header.render(), html=figure.html.render(), script=figure.script.render())
+    header = figure.header.render()
+    inline = INLINE_SCRIPT.findall(header)  # Leaflet's settings (L_NO_TOUCH, L_DISABLE_3D)
+    script = "\n".join([*inline, figure.script.render()])
+    return RenderedMap(header=INLINE_SCRIPT.sub("", header), html=figure.html.render(), script=script)

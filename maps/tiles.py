@@ -5,6 +5,10 @@ access level's SQL (maps/layers.py) is therefore `PREPARE`d by name the first ti
 connection needs it, and every tile is one `EXECUTE name(z, x, y, municipality, year)`: no parse and,
 after the first few executions, no planning either. The names prepared on a connection are
 remembered on the connection object itself, so a reconnection prepares them again.
+
+The first tile on a connection also turns PostgreSQL's JIT compilation off for it: a z14 tile's plan
+is costed above `jit_above_cost`, and compiling its expressions took 40-50 ms on every execution for
+a query that runs in about as much (docs/BENCHMARKS.md). Short OLTP queries lose nothing by it.
 """
 
 import hashlib
@@ -18,22 +22,24 @@ MAX_TILE_BYTES = 500 * 1024  # docs/performance-anchors.md §1: no tile over 500
 _PREPARED = "_maps_prepared"
 
 
-def statement_name(layer: str, access: str) -> str:
-    return f"maps_tile_{layer}_{access}"
+def statement_name(layer: str, access: str, zoned: bool = False) -> str:
+    return f"maps_tile_{layer}_{access}" + ("_zoned" if zoned else "")
 
 
-def _execute(layer: str, access: str, params: list) -> bytes:
-    name = statement_name(layer, access)
+def _execute(layer: str, access: str, params: list, zoned: bool) -> bytes:
+    name = statement_name(layer, access, zoned)
     with connection.cursor() as cursor:
         raw = connection.connection
         prepared = getattr(raw, _PREPARED, None)
         if prepared is None:
+            cursor.execute("SET jit = off")
             prepared = set()
             setattr(raw, _PREPARED, prepared)
         if name not in prepared:
-            cursor.execute(f"PREPARE {name}(int, int, int, bigint, int) AS {LAYERS[layer].sql(access)}")
+            spec = LAYERS[layer]
+            cursor.execute(f"PREPARE {name}({spec.parameters(zoned)}) AS {spec.sql(access, zoned)}")
             prepared.add(name)
-        cursor.execute(f"EXECUTE {name}(%s, %s, %s, %s, %s)", params)
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
         return bytes(cursor.fetchone()[0] or b"")
 
 
@@ -41,7 +47,10 @@ def render(key: TileKey) -> bytes:
     """The tile's Mapbox Vector Tile bytes (empty below the layer's first zoom)."""
     if key.z < LAYERS[key.layer].min_zoom:
         return b""
-    return _execute(key.layer, key.access, [key.z, key.x, key.y, key.municipality_id, key.year])
+    params = [key.z, key.x, key.y, key.municipality_id, key.year]
+    if key.zones:
+        params.append(list(key.zones))
+    return _execute(key.layer, key.access, params, zoned=bool(key.zones))
 
 
 def etag_of(body: bytes) -> str:

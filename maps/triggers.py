@@ -9,6 +9,11 @@ only when its transaction commits, in commit order, and not at all when it rolls
 caches (maps/cache.py) drop exactly what a committed change touched. A statement of more than
 `BULK_ROWS` rows (an import, a new run) invalidates the layers of its municipality as a whole.
 
+The same triggers keep `maps_blockrevenue` (maps.models.BlockRevenue), the tax due and paid of each
+block in each run: a change of status rows adds its difference to its blocks (exact whatever the
+size of the statement: a whole run is one pass over its rows), and a parcel or sign that moves to
+another block has the revenue of both blocks counted again.
+
 Payloads (JSON): `{"m": municipality id, "l": "parcels,missed", "b": [[xmin, ymin, xmax, ymax], …]}`;
 `"b": null` for the whole municipality; `{"all": true}` after a TRUNCATE. On the channel
 `maps_access`: `{"s": [session keys]}` or `{"u": [user ids]}` whose cached tile permission is stale.
@@ -60,6 +65,35 @@ CREATE FUNCTION maps_notify_blocks(block_ids bigint[]) RETURNS void LANGUAGE sql
     FROM municipalities_zone z WHERE z.id IN (SELECT b.zone_id FROM municipalities_block b WHERE b.id = ANY(block_ids));
 $$;
 
+-- Count the revenue of these blocks again, in every run of their municipality (a parcel or sign moved).
+CREATE FUNCTION maps_revenue_recount(block_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE runs bigint[];
+BEGIN
+    IF block_ids IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT array_agg(r.id) INTO runs FROM taxes_assessmentrun r
+    WHERE r.municipality_id IN (SELECT b.municipality_id FROM municipalities_block b WHERE b.id = ANY(block_ids));
+    DELETE FROM maps_blockrevenue WHERE block_id = ANY(block_ids);
+    INSERT INTO maps_blockrevenue (municipality_id, run_id, block_id, expected, collected)
+    SELECT p.municipality_id, s.run_id, p.block_id, sum(s.tax_due), sum(s.tax_paid)
+    FROM assets_parcel p CROSS JOIN LATERAL (
+        SELECT s.run_id, s.tax_due, s.tax_paid FROM taxes_taxstatus s
+        WHERE s.run_id = ANY(runs) AND s.parcel_id = p.id
+        UNION ALL
+        SELECT s.run_id, s.tax_due, s.tax_paid FROM assets_signboard g
+        JOIN taxes_taxstatus s ON s.run_id = ANY(runs) AND s.signboard_id = g.id WHERE g.parcel_id = p.id
+    ) s
+    WHERE p.block_id = ANY(block_ids)
+    GROUP BY 1, 2, 3;
+END $$;
+
+-- These blocks' revenue changed because parcels or signs moved between them: count it again, tell the caches.
+CREATE FUNCTION maps_blocks_moved(block_ids bigint[]) RETURNS void LANGUAGE sql AS $$
+    SELECT maps_revenue_recount(block_ids);
+    SELECT maps_notify_blocks(block_ids);
+$$;
+
 CREATE FUNCTION maps_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify(TG_ARGV[0], '{"all": true}');
@@ -69,6 +103,8 @@ END $$;
 HELPERS_REVERSE = """
 DROP FUNCTION maps_notify(text, bigint[], box2d[]);
 DROP FUNCTION maps_notify_all(text, bigint[]);
+DROP FUNCTION maps_blocks_moved(bigint[]);
+DROP FUNCTION maps_revenue_recount(bigint[]);
 DROP FUNCTION maps_notify_blocks(bigint[]);
 DROP FUNCTION maps_truncated();
 """
@@ -77,14 +113,15 @@ DROP FUNCTION maps_truncated();
 # Each watched table: (table, layers for its own geometry, SQL giving (municipality_id, box) of a row set
 # named `r`, the columns whose change matters on UPDATE, extra statements run on the changed rows).
 class Watch:
-    def __init__(self, table, layers, boxes, columns, *, extra="", moved="", bulk_layers=None):
+    def __init__(self, table, layers, boxes, columns, *, extra="", moved="", bulk_layers=None, always=None):
         self.table = table
         self.layers = layers
         self.boxes = boxes  # SELECT m, b FROM ({rows}) r …: the boxes of the changed rows
         self.columns = columns
         self.extra = extra  # more statements on the changed rows {rows}
-        self.moved = moved  # a column whose change on UPDATE moves revenue between blocks: parcel's block …
+        self.moved = moved  # statements run on every UPDATE: a parcel or sign moved to another block …
         self.bulk_layers = bulk_layers or layers
+        self.always = always  # op → a statement run for statements of any size (the revenue's difference)
 
     @property
     def name(self):
@@ -107,11 +144,13 @@ class Watch:
             ]
             if self.extra:
                 statements.append(self.extra.format(rows=rows))
-            if self.moved and op == "UPDATE":
-                statements.append(self.moved)
             body = "\n            ".join(statements)
+            always = [self.always(op)] if self.always else []
+            if self.moved and op == "UPDATE":
+                always.append(self.moved)
+            always = "".join(f"\n        {a}" for a in always)
             branches.append(
-                f"""IF TG_OP = '{op}' THEN
+                f"""IF TG_OP = '{op}' THEN{always}
         IF (SELECT count(*) FROM {count_table}) > {BULK_ROWS} THEN
             PERFORM maps_notify_all('{self.bulk_layers}', array_agg(DISTINCT municipality_id)) FROM {count_table};
         ELSE
@@ -160,10 +199,29 @@ def _blocks_of_parcels(parcel_ids: str) -> str:
     )
 
 
-def _moved(column: str, block_of_x: str) -> str:
-    """Notify the blocks (and zones) on both sides of an UPDATE that changed `column`."""
+def _revenue_delta(op: str) -> str:
+    """Add the tax due and paid of the statement's new status rows to their blocks, take the old ones away."""
+    deltas = []
+    if op in ("INSERT", "UPDATE"):
+        deltas.append("SELECT run_id, parcel_id, signboard_id, tax_due AS due, tax_paid AS paid FROM new_rows")
+    if op in ("DELETE", "UPDATE"):
+        deltas.append("SELECT run_id, parcel_id, signboard_id, -tax_due, -tax_paid FROM old_rows")
     return (
-        f"PERFORM maps_notify_blocks(array_agg(DISTINCT b)) FROM ("
+        "INSERT INTO maps_blockrevenue (municipality_id, run_id, block_id, expected, collected) "
+        "SELECT p.municipality_id, d.run_id, p.block_id, sum(d.due), sum(d.paid) "
+        f"FROM ({' UNION ALL '.join(deltas)}) d LEFT JOIN assets_signboard g ON g.id = d.signboard_id "
+        "JOIN assets_parcel p ON p.id = COALESCE(d.parcel_id, g.parcel_id) WHERE p.block_id IS NOT NULL "
+        "GROUP BY 1, 2, 3 ON CONFLICT (run_id, block_id) DO UPDATE SET "
+        "expected = maps_blockrevenue.expected + EXCLUDED.expected, "
+        "collected = maps_blockrevenue.collected + EXCLUDED.collected;"
+    )
+
+
+def _moved(column: str, block_of_x: str) -> str:
+    """Count again the revenue of the blocks on both sides of an UPDATE that changed `column`, and
+    notify them (and their zones)."""
+    return (
+        f"PERFORM maps_blocks_moved(array_agg(DISTINCT b)) FROM ("
         f"SELECT ({block_of_x}) AS b FROM new_rows x JOIN old_rows o USING (id) "
         f"WHERE x.{column} IS DISTINCT FROM o.{column} UNION "
         f"SELECT ({block_of_x.replace('x.', 'o.')}) FROM new_rows n JOIN old_rows o USING (id) "
@@ -177,8 +235,12 @@ WATCHES = [
         "parcels,missed",
         _own("geom_3857"),
         ["geom_3857", "retired_on", "municipality_id", "block_id"],
-        # A parcel moved to another block moves its tax to that block's (and zone's) revenue.
-        moved=_moved("block_id", "SELECT x.block_id"),
+        # A parcel moved to another block moves its tax to that block's (and zone's) revenue, and its
+        # buildings and signs into or out of the tiles of members limited to that block's zone.
+        moved=_moved("block_id", "SELECT x.block_id")
+        + "\n        PERFORM maps_notify('buildings,signboards', array_agg(n.municipality_id), "
+        "array_agg(box2d(n.geom_3857))) FROM new_rows n JOIN old_rows o USING (id) "
+        "WHERE n.block_id IS DISTINCT FROM o.block_id;",
     ),
     Watch("assets_landuse", "parcels", _via_parcel(), ["use", "area_sq_wah", "parcel_id"]),
     Watch(
@@ -220,11 +282,14 @@ WATCHES = [
         "blocks",
         _own("geom_3857"),
         ["geom_3857", "code", "zone_id"],
-        # A block moved to another zone moves its revenue between the two zones.
+        # A block moved to another zone moves its revenue between the two zones, and everything on it
+        # into or out of the tiles of members limited to either zone.
         moved="PERFORM maps_notify('zones', array_agg(z.municipality_id), array_agg(box2d(z.geom_3857))) "
         "FROM municipalities_zone z WHERE z.id IN (SELECT n.zone_id FROM new_rows n JOIN old_rows o USING (id) "
         "WHERE n.zone_id <> o.zone_id UNION SELECT o.zone_id FROM new_rows n JOIN old_rows o USING (id) "
-        "WHERE n.zone_id <> o.zone_id);",
+        "WHERE n.zone_id <> o.zone_id);\n        "
+        "PERFORM maps_notify('parcels,buildings,signboards,missed', array_agg(n.municipality_id), "
+        "array_agg(box2d(n.geom_3857))) FROM new_rows n JOIN old_rows o USING (id) WHERE n.zone_id <> o.zone_id;",
     ),
     # The maps' tax status of a parcel or sign (a notice issued, a payment recorded, a run written).
     Watch(
@@ -241,6 +306,7 @@ WATCHES = [
             )
         ),
         bulk_layers=TAX_LAYERS,
+        always=_revenue_delta,
     ),
 ]
 
@@ -355,6 +421,15 @@ ACCESS_REVERSE = (
     )
     + "DROP FUNCTION maps_access_changed();\nDROP FUNCTION maps_access_added();\n"
 )
+
+# The revenue of the runs written before these triggers existed.
+REVENUE_FILL = """
+INSERT INTO maps_blockrevenue (municipality_id, run_id, block_id, expected, collected)
+SELECT p.municipality_id, s.run_id, p.block_id, sum(s.tax_due), sum(s.tax_paid)
+FROM taxes_taxstatus s LEFT JOIN assets_signboard g ON g.id = s.signboard_id
+JOIN assets_parcel p ON p.id = COALESCE(s.parcel_id, g.parcel_id) WHERE p.block_id IS NOT NULL
+GROUP BY 1, 2, 3;
+"""
 
 TRIGGERS = HELPERS + "".join(w.function_sql() for w in WATCHES) + RUNS + ACCESS
 TRIGGERS_REVERSE = ACCESS_REVERSE + RUNS_REVERSE + "".join(w.reverse_sql() for w in WATCHES) + HELPERS_REVERSE

@@ -2,7 +2,7 @@
 executive's dashboard and the printable A4 map. Every page is gated by a capability and scoped by the
 tenancy mechanism; tiles are raw SQL scoped by maps/access.py."""
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,13 +33,23 @@ def _year(request) -> int:
 
 
 def tile(request, layer: str, z: int, x: int, y: int):
-    """`/tiles/<layer>/<z>/<x>/<y>.pbf`: a Mapbox Vector Tile of the user's municipality (maps/layers.py)."""
+    """`/tiles/<layer>/<z>/<x>/<y>.pbf`: a Mapbox Vector Tile of the user's municipality (maps/layers.py).
+
+    Answered by maps.middleware.TileMiddleware before the session and tenancy middlewares; the gate
+    is maps.access.tile_access, which asks the same capabilities as every other page (VIEW_REGISTER;
+    VIEW_TAXES for tax columns, VIEW_PERSONAL_DATA for a single parcel's amounts) and keeps to the
+    member's municipality and zones. A tile outside the municipality is 404, an empty one 204.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     spec = LAYERS.get(layer)
     if spec is None or not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
-        raise Http404
+        return HttpResponse(status=404)
     access = tile_access(request)
     if access is None or not access.may_read(spec):
         return HttpResponse(status=403)
+    if not access.covers(z, x, y):
+        return HttpResponse(status=404)
     key = TileKey(
         municipality_id=access.municipality_id,
         access=access.level,
@@ -49,6 +59,7 @@ def tile(request, layer: str, z: int, x: int, y: int):
         y=y,
         year=_year(request),
         day=timezone.localdate().isoformat() if spec.tax else "",
+        zones=access.zones,
     )
     body, etag, hit = cached_tile(key)
     if request.headers.get("If-None-Match") == etag:
@@ -59,6 +70,9 @@ def tile(request, layer: str, z: int, x: int, y: int):
     response["Cache-Control"] = "private, no-cache"  # the browser asks again; unchanged tiles cost a 304
     response["X-Tile-Cache"] = "hit" if hit else "miss"
     return response
+
+
+tile.required_capabilities = (C.VIEW_REGISTER,)  # enforced by maps.access.tile_access (see above)
 
 
 # Words the side panels write (static/js/maps.js), translated here.

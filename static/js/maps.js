@@ -297,8 +297,5 @@
     if (search) setUpSearch(search);
     var filters = document.querySelector("form[data-filters]");
     if (filters) setUpFilters(filters);
-    document.querySelectorAll("[data-submit-on-change]").forEach(function (s) {
-      s.addEventListener("change", function () { s.form.submit(); });
-    });
   });
 })();

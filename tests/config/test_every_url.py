@@ -14,6 +14,7 @@ views, the admin's `view_capability`/`edit_capability`) nor listed below with a 
 path parameter cannot be filled (then add a filler to PARAMETERS).
 """
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,6 +78,33 @@ def _file_of(obj):
     return names[0] if names else "nothing/here.jpg"
 
 
+def _place_of(obj):
+    """A record's own geometry, else its municipality's boundary (a user's: of their membership)."""
+    from django.contrib.gis.db.models import GeometryField
+
+    geom = next((getattr(obj, f.name) for f in obj._meta.fields if isinstance(f, GeometryField)), None)
+    if geom is None and isinstance(obj, get_user_model()):
+        obj = apps.get_model("municipalities", "Membership")._base_manager.filter(user=obj).first()
+    return geom or obj.municipality.boundary
+
+
+def _tile_of(obj, axis: str) -> int:
+    """z, x or y of the z16 map tile on the place of a record."""
+    point, n = _place_of(obj).point_on_surface, 2**16
+    tile = {"z": 16, "x": int((point.x + 180) / 360 * n)}
+    tile["y"] = int((1 - math.asinh(math.tan(math.radians(point.y))) / math.pi) / 2 * n)
+    return tile[axis]
+
+
+# The vector-tile layer drawing a record of each model (maps/layers.py); parcels for the others.
+TILE_LAYERS = {
+    "assets.Building": "buildings",
+    "assets.Signboard": "signboards",
+    "assets.InfrastructureAsset": "infrastructure",
+    "municipalities.Block": "blocks",
+    "municipalities.Zone": "zones",
+}
+
 # How to fill a path parameter from a victim record. Parameters not named here that look like ids
 # (pk, id, object_id, *_id) get the record's id; any other parameter fails the test until added.
 PARAMETERS: dict[str, Callable] = {
@@ -87,6 +115,10 @@ PARAMETERS: dict[str, Callable] = {
     "path": _file_of,
     "url": lambda obj: f"{obj._meta.app_label}/{obj._meta.model_name}/{obj.pk}/",
     "format": lambda obj: "json",
+    "layer": lambda obj: TILE_LAYERS.get(obj._meta.label, "parcels"),
+    "z": lambda obj: _tile_of(obj, "z"),
+    "x": lambda obj: _tile_of(obj, "x"),
+    "y": lambda obj: _tile_of(obj, "y"),
 }
 
 DENIED = {401, 403, 404, 405}
@@ -207,7 +239,7 @@ def _allowed_roles(route: Route, method: str) -> set[Role] | None:
         return having(*gate)
     cls = route.view_class
     if cls is not None and hasattr(cls, "read_capability"):
-        return having(cls.read_capability if method in SAFE_METHODS else cls.write_capability)
+        return having(cls.read_capability if method in SAFE_METHODS else getattr(cls, "write_capability", None))
     return None
 
 

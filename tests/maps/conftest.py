@@ -3,7 +3,7 @@ import math
 import mapbox_vector_tile
 import pytest
 
-from maps.cache import CACHE
+from maps.cache import CACHE, meets, tile_bounds
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -27,6 +27,17 @@ def tile_of(point, z: int) -> tuple[int, int, int]:
     x = int((point.x + 180) / 360 * n)
     y = int((1 - math.asinh(math.tan(math.radians(point.y))) / math.pi) / 2 * n)
     return z, x, y
+
+
+def tile_away_from(geom, candidates, z: int) -> tuple[int, int, int]:
+    """The tile, at zoom z, of the first candidate geometry whose tile (with the margin its SQL reads)
+    does not meet `geom` at all: a change to `geom` must leave that tile alone."""
+    box = geom.transform(3857, clone=True).extent
+    for candidate in candidates:
+        zxy = tile_of(candidate.centroid, z)
+        if not meets(tile_bounds(*zxy), box):
+            return zxy
+    raise AssertionError("every candidate's tile meets the geometry")
 
 
 def tile_url(layer: str, z: int, x: int, y: int, year: int = 2026) -> str:

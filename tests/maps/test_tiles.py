@@ -14,6 +14,7 @@ from maps.cache import CACHE
 from maps.layers import ACCESS_LEVELS, LAYERS
 from maps.tiles import MAX_TILE_BYTES, statement_name
 from municipalities.choices import Role
+from municipalities.models import Zone
 from municipalities.tenancy import platform_scope, scoped_to
 from taxes.models import Assessment, TaxStatus
 from taxes.services import assessment_run, notices_issue, payment_record
@@ -23,6 +24,7 @@ from tests.factories import (
     MembershipFactory,
     MunicipalityFactory,
     WorkOrderFactory,
+    ZoneFactory,
 )
 from tests.maps.conftest import features, tile_of, tile_url
 from tests.taxes import scenario
@@ -36,7 +38,9 @@ class TileTests(TestCase):
     def setUpTestData(cls):
         cls.m, cls.people, cls.parcels, cls.sign = scenario.build()
         cls.members = {role: MembershipFactory(municipality=cls.m, role=role).user for role in Role}
-        cls.outsider = MembershipFactory(role=Role.TAX_OFFICER).user
+        outsider = MembershipFactory(role=Role.TAX_OFFICER)
+        cls.outsider = outsider.user
+        cls.outsiders_zone = ZoneFactory(municipality=outsider.municipality, code="01")
         cls.officer = cls.members[Role.TAX_OFFICER]
         with scoped_to(cls.m):
             run = assessment_run(municipality=cls.m, tax_year=2026)
@@ -103,10 +107,18 @@ class TileTests(TestCase):
         assert engineer_block["properties"] == {"code": "01A"}
 
     def test_an_outsider_gets_nothing_of_this_municipality(self):
-        assert self.get(self.outsider, "parcels").status_code == 204  # their own municipality has nothing here
+        assert self.get(self.outsider, "parcels").status_code == 404  # a tile outside their own municipality
+        # A low-zoom tile over both towns carries the outsider's own zone and none of ours.
+        z8 = tile_of(self.parcels["01A002"].geom.centroid, 8)
+        theirs = {f["id"] for f in features(self.get(self.outsider, "zones", z8), "zones")}
+        with scoped_to(self.m):
+            ours = set(Zone.objects.values_list("pk", flat=True))
+        assert theirs == {self.outsiders_zone.pk} and not ours & theirs
         self.client.logout()
         assert self.client.get(tile_url("parcels", *self.z16)).status_code == 403
         assert self.client.get(tile_url("nothing", *self.z16)).status_code == 404
+        self.client.force_login(self.officer)
+        assert self.client.post(tile_url("parcels", *self.z16)).status_code == 405
 
     def test_low_zooms_never_carry_parcels(self):
         z, x, y = tile_of(self.parcels["01A002"].geom.centroid, 13)
@@ -117,8 +129,9 @@ class TileTests(TestCase):
         CACHE.sync()
         self.client.force_login(self.officer)
         url = tile_url("parcels", *self.z16)
-        # The first tile of a session: session, user, membership, PREPARE of the statement, EXECUTE.
-        with self.assertNumQueries(5):
+        # The first tile of a session: session, user, membership, its zones; then, the first on this
+        # database connection, JIT off and PREPARE of the statement; EXECUTE.
+        with self.assertNumQueries(7):
             first = self.client.get(url)
         assert first["X-Tile-Cache"] == "miss"
         with self.assertNumQueries(0):

@@ -4,10 +4,11 @@ from maps import triggers
 
 
 class Migration(migrations.Migration):
-    """3857 copies of zones, blocks and signs for the tile SQL; the triggers that keep the tile caches true."""
+    """3857 copies of zones, blocks and signs for the tile SQL; the triggers that keep the tile caches and
+    the blocks' revenue true, and that revenue counted once for the runs already written."""
 
     dependencies = [
-        ("maps", "0001_revenue_estimate"),
+        ("maps", "0002_block_revenue"),
         ("assets", "0001_initial"),
         ("municipalities", "0001_initial"),
         ("taxes", "0002_tax_status_view"),
@@ -19,4 +20,5 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(triggers.GEOMETRY, triggers.GEOMETRY_REVERSE),
         migrations.RunSQL(triggers.TRIGGERS, triggers.TRIGGERS_REVERSE),
+        migrations.RunSQL(triggers.REVENUE_FILL, migrations.RunSQL.noop),
     ]
