@@ -205,7 +205,7 @@ def _revenue_delta(op: str) -> str:
     if op in ("INSERT", "UPDATE"):
         deltas.append("SELECT run_id, parcel_id, signboard_id, tax_due AS due, tax_paid AS paid FROM new_rows")
     if op in ("DELETE", "UPDATE"):
-        deltas.append("SELECT run_id, parcel_id, signboard_id, -tax_due, -tax_paid FROM old_rows")
+        deltas.append("SELECT run_id, parcel_id, signboard_id, -tax_due AS due, -tax_paid AS paid FROM old_rows")
     return (
         "INSERT INTO maps_blockrevenue (municipality_id, run_id, block_id, expected, collected) "
         "SELECT p.municipality_id, d.run_id, p.block_id, sum(d.due), sum(d.paid) "

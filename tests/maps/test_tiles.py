@@ -20,9 +20,14 @@ from taxes.models import Assessment, TaxStatus
 from taxes.services import assessment_run, notices_issue, payment_record
 from tests.factories import (
     AssessmentRunFactory,
+    BlockFactory,
+    BuildingFactory,
     InfrastructureAssetFactory,
+    LandUseFactory,
     MembershipFactory,
     MunicipalityFactory,
+    ParcelFactory,
+    SignboardFactory,
     WorkOrderFactory,
     ZoneFactory,
 )
@@ -201,3 +206,59 @@ def test_parcels_at_the_benchmark_towns_density_stay_under_500_kb_at_their_first
     parcels_in_z14_tile = (2446 / 29.8) ** 2
     assert len(tile.content) / len(drawn) * parcels_in_z14_tile < MAX_TILE_BYTES
     assert client.get(tile_url("parcels", *tile_of(parcels[465].geom.centroid, 13))).status_code == 204
+
+
+class ZoneLimitedTileTests(TestCase):
+    """A member limited to zone 01 gets the tiles of zone 01 only; the town's infrastructure is everyone's."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.m = MunicipalityFactory()
+        cls.zone1, cls.zone2 = ZoneFactory(municipality=cls.m, code="01"), ZoneFactory(municipality=cls.m, code="02")
+        cls.block1, cls.block2 = BlockFactory(zone=cls.zone1, code="01A"), BlockFactory(zone=cls.zone2, code="02A")
+        cls.mine = ParcelFactory(municipality=cls.m, block=cls.block1, parcel_code="01A001")
+        cls.theirs = ParcelFactory(municipality=cls.m, block=cls.block2, parcel_code="02A001")
+        cls.things = {}
+        for parcel in (cls.mine, cls.theirs):
+            LandUseFactory(parcel=parcel)
+            cls.things[parcel.pk] = {
+                "parcels": parcel.pk,
+                "buildings": BuildingFactory(parcel=parcel).pk,
+                "signboards": SignboardFactory(parcel=parcel).pk,
+            }
+        cls.streetlight = InfrastructureAssetFactory(municipality=cls.m, geom=cls.theirs.geom.centroid)
+        limited = MembershipFactory(municipality=cls.m, role=Role.TAX_OFFICER)
+        limited.zones.set([cls.zone1])
+        cls.limited = limited.user
+        cls.everywhere = MembershipFactory(municipality=cls.m, role=Role.TAX_OFFICER).user
+
+    def ids(self, user, layer, z=16):
+        """The ids of a layer's features in the tiles over both parcels, as `user` gets them."""
+        self.client.force_login(user)
+        tiles = {tile_of(p.geom.centroid, z) for p in (self.mine, self.theirs)}
+        return {f["id"] for zxy in tiles for f in features(self.client.get(tile_url(layer, *zxy)), layer)}
+
+    def test_a_member_limited_to_zone_01_gets_its_parcels_buildings_signs_and_missed_revenue_only(self):
+        for layer in ("parcels", "buildings", "signboards"):
+            both = {self.things[p.pk][layer] for p in (self.mine, self.theirs)}
+            assert self.ids(self.everywhere, layer) == both  # the tiles hold both …
+            assert self.ids(self.limited, layer) == {self.things[self.mine.pk][layer]}  # … the limited get one
+        missed_everywhere, missed_limited = self.ids(self.everywhere, "missed"), self.ids(self.limited, "missed")
+        assert self.things[self.theirs.pk]["buildings"] in missed_everywhere - missed_limited
+        assert self.things[self.mine.pk]["buildings"] in missed_limited
+
+    def test_a_member_limited_to_zone_01_gets_its_zone_and_block_but_every_streetlight(self):
+        assert self.ids(self.everywhere, "zones", 12) == {self.zone1.pk, self.zone2.pk}
+        assert self.ids(self.limited, "zones", 12) == {self.zone1.pk}
+        assert self.ids(self.limited, "blocks", 12) == {self.block1.pk}
+        assert self.ids(self.limited, "infrastructure") == {self.streetlight.pk}
+
+    def test_a_limited_member_never_gets_a_tile_cached_for_the_whole_town(self):
+        CACHE.sync()
+        zxy = tile_of(self.theirs.geom.centroid, 16)
+        self.client.force_login(self.everywhere)
+        assert self.client.get(tile_url("parcels", *zxy))["X-Tile-Cache"] == "miss"
+        self.client.force_login(self.limited)
+        response = self.client.get(tile_url("parcels", *zxy))
+        assert response["X-Tile-Cache"] == "miss"
+        assert self.theirs.pk not in {f["id"] for f in features(response, "parcels")}
