@@ -97,7 +97,7 @@ def hbar_chart(rows: list[tuple[str, Decimal, Decimal | None]], *, title: str, w
         if target:
             tx = left + float(target / peak) * inner
             parts.append(f'<line x1="{tx:.1f}" y1="{y + 2}" x2="{tx:.1f}" y2="{y + 30}" class="target"/>')
-            figure += f" / {baht_short(target)} ({value / target:.0%})"
+            figure += f" / {baht_short(target)} ({value / target:.1%})"
         parts.append(_text(width - right + 6, y + 20, figure, "value", "start"))
     return _svg(width, height, title, parts)
 

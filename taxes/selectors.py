@@ -39,7 +39,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q, Sum
 
-from municipalities.tenancy import current_municipality_id
+from municipalities.tenancy import current_municipality_id, current_zones
 from taxes.choices import AssessmentStatus, TaxKind, TaxState
 from taxes.models import Assessment, AssessmentRun, Notice, Payment
 
@@ -160,37 +160,20 @@ def payments_of(assessments):
 
 def _rows(sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, {**params, "zones": list(current_zones() or ())})
         return cursor.fetchall()
 
 
-def revenue_by_zone(*, tax_year: int) -> list[dict]:
-    """Per zone: the tax due (expected) and paid (collected) of its blocks' parcels and of the signs on them."""
-    municipality_id = current_municipality_id()
-    if municipality_id is None:
-        return []
-    rows = _rows(
-        f"""
-        WITH subjects AS (
-            SELECT b.zone_id, s.tax_due, s.tax_paid FROM {TAX_STATUS_VIEW} s
-            JOIN assets_parcel p ON p.id = s.parcel_id JOIN municipalities_block b ON b.id = p.block_id
-            WHERE s.municipality_id = %(m)s AND s.tax_year = %(year)s
-            UNION ALL
-            SELECT b.zone_id, s.tax_due, s.tax_paid FROM {TAX_STATUS_VIEW} s
-            JOIN assets_signboard g ON g.id = s.signboard_id JOIN assets_parcel p ON p.id = g.parcel_id
-            JOIN municipalities_block b ON b.id = p.block_id
-            WHERE s.municipality_id = %(m)s AND s.tax_year = %(year)s
-        )
-        SELECT z.id, z.code, z.name, COALESCE(sum(x.tax_due), 0), COALESCE(sum(x.tax_paid), 0)
-        FROM municipalities_zone z LEFT JOIN subjects x ON x.zone_id = z.id
-        WHERE z.municipality_id = %(m)s GROUP BY z.id, z.code, z.name ORDER BY z.code
-        """,
-        {"m": municipality_id, "year": tax_year},
+def _in_member_zones(alias: str) -> str:
+    """SQL: AND the status row's parcel (a sign's: its parcel) lies in the zones the member is limited
+    to (municipalities/tenancy.py); nothing when the member sees the whole municipality."""
+    if current_zones() is None:
+        return ""
+    return (
+        f" AND EXISTS (SELECT 1 FROM assets_parcel zp JOIN municipalities_block zb ON zb.id = zp.block_id "
+        f"WHERE zb.zone_id = ANY(%(zones)s) AND zp.id = COALESCE({alias}.parcel_id, "
+        f"(SELECT zg.parcel_id FROM assets_signboard zg WHERE zg.id = {alias}.signboard_id)))"
     )
-    return [
-        {"id": i, "code": code, "name": name, "expected": e, "collected": c, "rate": (c / e) if e else None}
-        for i, code, name, e, c in rows
-    ]
 
 
 def revenue_by_kind(*, tax_year: int) -> dict[str, dict]:
@@ -203,7 +186,8 @@ def revenue_by_kind(*, tax_year: int) -> dict[str, dict]:
         f"""
         SELECT CASE WHEN parcel_id IS NOT NULL THEN %(lb)s ELSE %(sb)s END, sum(tax_due), sum(tax_paid),
                sum(tax_due - tax_paid) FILTER (WHERE status = 'overdue')
-        FROM {TAX_STATUS_VIEW} WHERE municipality_id = %(m)s AND tax_year = %(year)s GROUP BY 1
+        FROM {TAX_STATUS_VIEW} s WHERE municipality_id = %(m)s AND tax_year = %(year)s{_in_member_zones("s")}
+        GROUP BY 1
         """,
         {"m": municipality_id, "year": tax_year, "lb": TaxKind.LAND_BUILDING, "sb": TaxKind.SIGNBOARD},
     )
@@ -219,11 +203,13 @@ def collections_by_month(*, tax_year: int) -> dict[str, list[Decimal]]:
     chart only if paid in this year; the arrears selectors cover the rest.
     """
     months = {kind: [Decimal(0)] * 12 for kind in TaxKind}
-    rows = (
-        Payment.objects.filter(assessment__tax_year=tax_year, paid_on__year=tax_year)
-        .values_list("assessment__kind", "paid_on__month")
-        .annotate(total=Sum("principal"))
-    )
+    payments = Payment.objects.filter(assessment__tax_year=tax_year, paid_on__year=tax_year)
+    zones = current_zones()
+    if zones is not None:
+        payments = payments.filter(
+            Q(assessment__parcel__block__zone__in=zones) | Q(assessment__signboard__parcel__block__zone__in=zones)
+        )
+    rows = payments.values_list("assessment__kind", "paid_on__month").annotate(total=Sum("principal"))
     for kind, month, total in rows:
         months[kind][month - 1] += total
     return months
@@ -240,8 +226,8 @@ def arrears_by_age(*, today: datetime.date) -> list[dict]:
         return bands
     rows = _rows(
         f"""
-        SELECT %(today)s - due_on, tax_due - tax_paid FROM {TAX_STATUS_VIEW}
-        WHERE municipality_id = %(m)s AND status = 'overdue'
+        SELECT %(today)s - due_on, tax_due - tax_paid FROM {TAX_STATUS_VIEW} s
+        WHERE municipality_id = %(m)s AND status = 'overdue'{_in_member_zones("s")}
         """,
         {"m": municipality_id, "today": today},
     )
@@ -264,7 +250,7 @@ def top_arrears(*, today: datetime.date, limit: int = 20) -> list[dict]:
         FROM {TAX_STATUS_VIEW} s
         LEFT JOIN assets_parcel p ON p.id = s.parcel_id
         LEFT JOIN assets_signboard g ON g.id = s.signboard_id
-        WHERE s.municipality_id = %(m)s AND s.status = 'overdue'
+        WHERE s.municipality_id = %(m)s AND s.status = 'overdue'{_in_member_zones("s")}
         ORDER BY owed DESC, 3 LIMIT %(limit)s
         """,
         {"m": municipality_id, "today": today, "limit": limit},

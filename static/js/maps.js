@@ -8,6 +8,16 @@
   if (window.L && !L.DomEvent.fakeStop) {
     L.DomEvent.fakeStop = function (e) { e._stopped = true; return true; };
   }
+  /* Leaflet 1.9 takes a clicked shape of radius ≤ 10 px for a marker and asks its getLatLng(), which
+     VectorGrid's points (drawn from tile pixels) have but cannot answer: the click then throws. Such a
+     feature takes the mouse position instead, as every other shape does. */
+  var fireDOMEvent = L.Map.prototype._fireDOMEvent;
+  L.Map.prototype._fireDOMEvent = function (e, type, canvasTargets) {
+    (canvasTargets || []).forEach(function (t) {
+      if (t.properties && t.getLatLng && !t._latlng) t.getLatLng = null;
+    });
+    return fireDOMEvent.call(this, e, type, canvasTargets);
+  };
   var STATUS = {
     not_assessed: "#9e9e9e", assessed: "#4f8fcf", notice_sent: "#e0a100",
     part_paid: "#8e5bb5", paid: "#1e7b34", overdue: "#b3261e"
