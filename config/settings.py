@@ -188,6 +188,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Vector tiles kept in each server process's memory (maps/cache.py); 0 turns the cache off (bench/tiles).
+MAPS_TILE_CACHE_MB = env_int("MAPS_TILE_CACHE_MB", 256)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -275,4 +275,4 @@ class Listener(threading.Thread):
         self.cache.clear()
 
 
-CACHE = TileCache(max_bytes=getattr(settings, "MAPS_TILE_CACHE_MB", 256) * 1024 * 1024)
+CACHE = TileCache(max_bytes=settings.MAPS_TILE_CACHE_MB * 1024 * 1024)
