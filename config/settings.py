@@ -170,8 +170,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
 
 # Content Security Policy (django-csp): everything comes from our own origin, nothing from a CDN;
-# no inline scripts but the folium map's own, which carries the request's nonce (maps/_map.html).
-# Inline style attributes remain allowed (the admin and OpenLayers use them).
+# no inline scripts but a map's own (folium's), which carries the request's nonce (maps/_map.html;
+# the header names a nonce only on pages that use one). Inline style attributes remain allowed (the
+# admin and OpenLayers use them).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -188,15 +189,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Vector tiles kept in each server process's memory (maps/cache.py); 0 turns the cache off (bench/tiles).
-MAPS_TILE_CACHE_MB = env_int("MAPS_TILE_CACHE_MB", 256)
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "procrastinate": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "procrastinate": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # every login attempt at INFO; audit.AuthEvent records them already
+    },
 }
 
 REST_FRAMEWORK = {
@@ -219,6 +221,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Fields named "kind" carry different choices in several apps: name them (an owner's kind in the
+    # register is not the calculator's taxpayer kind).
+    "ENUM_NAME_OVERRIDES": {
+        "TaxKindEnum": "taxes.choices.TaxKind",
+        "OwnerKindEnum": "assets.choices.OwnerKind",
+        "TaxpayerKindEnum": "taxes.rules.land_building.OWNER_KINDS",
+    },
 }
 
 # Background work (imports, assessment runs, raster processing) runs in a Procrastinate worker

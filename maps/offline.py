@@ -2,11 +2,10 @@
 
 `new_map()` starts a map of a municipality with a blank base layer (OpenStreetMap can be switched on
 when online, and is off by default so nothing leaves the machine unasked); `render()` turns a map
-into the pieces our templates place, after pointing every JS/CSS link at `static/vendor/` and
-refusing any external one: `header` (links and styles) in the head block, and the map's element
-with its script through `{% include "maps/_map.html" %}`. That script is the only inline script
-the Content-Security-Policy allows (it carries the request's nonce), so the few lines folium puts
-inline in the header are moved into it.
+into the two pieces our templates place, after pointing every JS/CSS link at `static/vendor/` and
+refusing any external one: `{{ map.header|safe }}` in the head block (links and styles only) and
+`{% include "maps/_map.html" %}` where the map goes (its div and its script, which carries the
+request's CSP nonce: the one kind of inline script our pages have).
 """
 
 import re
@@ -33,10 +32,12 @@ UNUSED_ASSETS = {
     "awesome_markers_font_css",
     "awesome_rotate_css",
 }
-INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+# folium's inline scripts in the header (Leaflet's L_NO_TOUCH/L_DISABLE_3D switches): moved to the
+# map's own script, which runs right after them and is the one inline script the page may carry.
+HEADER_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
 class ExternalAssetError(RuntimeError):
@@ -100,6 +101,7 @@ def render(m: folium.Map) -> RenderedMap:
     figure = m.get_root()
     figure.render()
     header = figure.header.render()
-    inline = INLINE_SCRIPT.findall(header)  # Leaflet's settings (L_NO_TOUCH, L_DISABLE_3D)
-    script = "\n".join([*inline, figure.script.render()])
-    return RenderedMap(header=INLINE_SCRIPT.sub("", header), html=figure.html.render(), script=script)
+    setup = "".join(HEADER_SCRIPT.findall(header))
+    return RenderedMap(
+        header=HEADER_SCRIPT.sub("", header), html=figure.html.render(), script=setup + figure.script.render()
+    )
