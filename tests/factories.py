@@ -34,7 +34,7 @@ from audit.models import AuthEvent, PersonalDataAccess
 from dataio.models import ImportSession
 from fixtures.demo import juristic_id, national_id
 from jobs.models import BackgroundTask
-from maps.models import RevenueEstimate
+from maps.models import BlockRevenue, RevenueEstimate
 from municipalities.choices import MunicipalityKind, Role
 from municipalities.models import Block, Membership, Municipality, Zone
 from municipalities.tenancy import platform_scope
@@ -476,6 +476,17 @@ class RevenueEstimateFactory(PlatformFactory):
     reference = "เทศบัญญัติงบประมาณรายจ่ายประจำปีงบประมาณ พ.ศ. 2569"
 
 
+class BlockRevenueFactory(PlatformFactory):
+    class Meta:
+        model = BlockRevenue
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    run = factory.LazyAttribute(lambda o: AssessmentRunFactory(municipality=o.municipality))
+    block = factory.LazyAttribute(lambda o: BlockFactory(zone=ZoneFactory(municipality=o.municipality)))
+    expected = Decimal("1000.00")
+    collected = Decimal("250.00")
+
+
 class AuthEventFactory(PlatformFactory):
     class Meta:
         model = AuthEvent
@@ -541,6 +552,7 @@ FACTORIES = {
     FloodImpact: FloodImpactFactory,
     ImportSession: ImportSessionFactory,
     RevenueEstimate: RevenueEstimateFactory,
+    BlockRevenue: BlockRevenueFactory,
     AuthEvent: AuthEventFactory,
     PersonalDataAccess: PersonalDataAccessFactory,
 }
