@@ -247,7 +247,7 @@ COMPLAINT_FORM_RATE_PER_HOUR = env_int("COMPLAINT_FORM_RATE_PER_HOUR", 10)
 # Demo data is synthetic; pages say so while this is on (see fixtures/).
 THESABAN_DEMO = env_bool("THESABAN_DEMO", default=DEBUG)
 
-# Vector tiles kept in each server process's memory (maps/cache.py), in megabytes.
+# Vector tiles kept in each server process's memory (maps/cache.py), in megabytes; 0 turns the cache off.
 MAPS_TILE_CACHE_MB = env_int("MAPS_TILE_CACHE_MB", 256)
 
 # Imports (dataio): the largest upload accepted, and what a zip may expand to (4× that).
