@@ -34,6 +34,7 @@ from audit.models import AuthEvent, PersonalDataAccess
 from dataio.models import ImportSession
 from fixtures.demo import juristic_id, national_id
 from jobs.models import BackgroundTask
+from maps.models import BlockRevenue, RevenueEstimate
 from municipalities.choices import MunicipalityKind, Role
 from municipalities.models import Block, Membership, Municipality, Zone
 from municipalities.tenancy import platform_scope
@@ -464,6 +465,28 @@ class ImportSessionFactory(PlatformFactory):
     report = factory.LazyFunction(lambda: {"rows": 0, "errors": 0, "problems": []})
 
 
+class RevenueEstimateFactory(PlatformFactory):
+    class Meta:
+        model = RevenueEstimate
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    tax_year = 2026
+    kind = "land_building"
+    amount = Decimal("1000000.00")
+    reference = "เทศบัญญัติงบประมาณรายจ่ายประจำปีงบประมาณ พ.ศ. 2569"
+
+
+class BlockRevenueFactory(PlatformFactory):
+    class Meta:
+        model = BlockRevenue
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    run = factory.LazyAttribute(lambda o: AssessmentRunFactory(municipality=o.municipality))
+    block = factory.LazyAttribute(lambda o: BlockFactory(zone=ZoneFactory(municipality=o.municipality)))
+    expected = Decimal("1000.00")
+    collected = Decimal("250.00")
+
+
 class AuthEventFactory(PlatformFactory):
     class Meta:
         model = AuthEvent
@@ -528,6 +551,8 @@ FACTORIES = {
     FloodAnalysis: FloodAnalysisFactory,
     FloodImpact: FloodImpactFactory,
     ImportSession: ImportSessionFactory,
+    RevenueEstimate: RevenueEstimateFactory,
+    BlockRevenue: BlockRevenueFactory,
     AuthEvent: AuthEventFactory,
     PersonalDataAccess: PersonalDataAccessFactory,
 }

@@ -14,6 +14,7 @@ views, the admin's `view_capability`/`edit_capability`) nor listed below with a 
 path parameter cannot be filled (then add a filler to PARAMETERS).
 """
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,6 +91,27 @@ def _zone_code(obj):
         return Zone.objects.filter(municipality=_town(obj)).values_list("code", flat=True).first()
 
 
+def _tile_of(obj, axis: str) -> int:
+    """z, x or y of the z16 map tile on a record's own geometry, else on its municipality."""
+    from django.contrib.gis.db.models import GeometryField
+
+    geom = next((getattr(obj, f.name) for f in obj._meta.fields if isinstance(f, GeometryField)), None)
+    point, n = (geom or _town(obj).boundary).point_on_surface, 2**16
+    tile = {"z": 16, "x": int((point.x + 180) / 360 * n)}
+    tile["y"] = int((1 - math.asinh(math.tan(math.radians(point.y))) / math.pi) / 2 * n)
+    return tile[axis]
+
+
+# The vector-tile layer drawing a record of each model (maps/layers.py); parcels for the others.
+TILE_LAYERS = {
+    "assets.Building": "buildings",
+    "assets.Signboard": "signboards",
+    "assets.InfrastructureAsset": "infrastructure",
+    "municipalities.Block": "blocks",
+    "municipalities.Zone": "zones",
+}
+
+
 def _file_of(obj):
     names = [getattr(obj, f.name).name for f in obj._meta.fields if isinstance(f, FileField) and getattr(obj, f.name)]
     return names[0] if names else "nothing/here.jpg"
@@ -107,10 +129,11 @@ PARAMETERS: dict[str, Callable] = {
     "format": lambda obj: "json",
     "code": lambda obj: _town(obj).code,
     "zone": _zone_code,
-    # A map tile: the one tile of zoom 0 covers every raster.
-    "z": lambda obj: 0,
-    "x": lambda obj: 0,
-    "y": lambda obj: 0,
+    # A map tile: the z16 tile on the record (a parcel's, a raster's town …), in the layer drawing it.
+    "z": lambda obj: _tile_of(obj, "z"),
+    "x": lambda obj: _tile_of(obj, "x"),
+    "y": lambda obj: _tile_of(obj, "y"),
+    "layer": lambda obj: TILE_LAYERS.get(obj._meta.label, "parcels"),
 }
 
 DENIED = {401, 403, 404, 405}
