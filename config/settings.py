@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import fontpkg_sarabun
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -77,6 +78,7 @@ INSTALLED_APPS += THESABAN_APPS
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "maps.middleware.TileMiddleware",  # cached vector tiles before sessions and the tenancy lookup
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -168,11 +170,13 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
 
 # Content Security Policy (django-csp): everything comes from our own origin, nothing from a CDN;
-# no inline scripts. Inline style attributes remain allowed (the admin and OpenLayers use them).
+# no inline scripts but a map's own (folium's), which carries the request's nonce (maps/_map.html;
+# the header names a nonce only on pages that use one). Inline style attributes remain allowed (the
+# admin and OpenLayers use them).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'"],
@@ -190,7 +194,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "procrastinate": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "procrastinate": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # every login attempt at INFO; audit.AuthEvent records them already
+    },
 }
 
 REST_FRAMEWORK = {
@@ -213,6 +221,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Fields named "kind" carry different choices in several apps: name them (an owner's kind in the
+    # register is not the calculator's taxpayer kind).
+    "ENUM_NAME_OVERRIDES": {
+        "TaxKindEnum": "taxes.choices.TaxKind",
+        "OwnerKindEnum": "assets.choices.OwnerKind",
+        "TaxpayerKindEnum": "taxes.rules.land_building.OWNER_KINDS",
+    },
 }
 
 # Background work (imports, assessment runs, raster processing) runs in a Procrastinate worker
@@ -231,6 +246,9 @@ COMPLAINT_FORM_RATE_PER_HOUR = env_int("COMPLAINT_FORM_RATE_PER_HOUR", 10)
 
 # Demo data is synthetic; pages say so while this is on (see fixtures/).
 THESABAN_DEMO = env_bool("THESABAN_DEMO", default=DEBUG)
+
+# Vector tiles kept in each server process's memory (maps/cache.py), in megabytes; 0 turns the cache off.
+MAPS_TILE_CACHE_MB = env_int("MAPS_TILE_CACHE_MB", 256)
 
 # Imports (dataio): the largest upload accepted, and what a zip may expand to (4× that).
 DATAIO_MAX_UPLOAD_BYTES = env_int("DATAIO_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)

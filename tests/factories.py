@@ -5,11 +5,13 @@ read them through the scope of the person they act as.
 """
 
 import datetime
+import functools
 import random
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from factory.django import DjangoModelFactory
 
@@ -32,6 +34,7 @@ from audit.models import AuthEvent, PersonalDataAccess
 from dataio.models import ImportSession
 from fixtures.demo import juristic_id, national_id
 from jobs.models import BackgroundTask
+from maps.models import BlockRevenue, RevenueEstimate
 from municipalities.choices import MunicipalityKind, Role
 from municipalities.models import Block, Membership, Municipality, Zone
 from municipalities.tenancy import platform_scope
@@ -310,6 +313,13 @@ class InfrastructureAssetFactory(PlatformFactory):
     attributes = factory.LazyFunction(lambda: {"lamp_type": "LED", "wattage": 90})
 
 
+@functools.cache
+def _hashed_test_password() -> str:
+    """TEST_PASSWORD hashed once for every test user: hashing it anew (PBKDF2, a second on a busy
+    machine) for each of the thousands of users the suite creates took minutes."""
+    return make_password(TEST_PASSWORD)
+
+
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -317,7 +327,7 @@ class UserFactory(DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     is_staff = True
-    password = factory.django.Password(TEST_PASSWORD)
+    password = factory.LazyFunction(_hashed_test_password)
 
 
 class MembershipFactory(PlatformFactory):
@@ -455,6 +465,28 @@ class ImportSessionFactory(PlatformFactory):
     report = factory.LazyFunction(lambda: {"rows": 0, "errors": 0, "problems": []})
 
 
+class RevenueEstimateFactory(PlatformFactory):
+    class Meta:
+        model = RevenueEstimate
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    tax_year = 2026
+    kind = "land_building"
+    amount = Decimal("1000000.00")
+    reference = "เทศบัญญัติงบประมาณรายจ่ายประจำปีงบประมาณ พ.ศ. 2569"
+
+
+class BlockRevenueFactory(PlatformFactory):
+    class Meta:
+        model = BlockRevenue
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    run = factory.LazyAttribute(lambda o: AssessmentRunFactory(municipality=o.municipality))
+    block = factory.LazyAttribute(lambda o: BlockFactory(zone=ZoneFactory(municipality=o.municipality)))
+    expected = Decimal("1000.00")
+    collected = Decimal("250.00")
+
+
 class AuthEventFactory(PlatformFactory):
     class Meta:
         model = AuthEvent
@@ -519,6 +551,8 @@ FACTORIES = {
     FloodAnalysis: FloodAnalysisFactory,
     FloodImpact: FloodImpactFactory,
     ImportSession: ImportSessionFactory,
+    RevenueEstimate: RevenueEstimateFactory,
+    BlockRevenue: BlockRevenueFactory,
     AuthEvent: AuthEventFactory,
     PersonalDataAccess: PersonalDataAccessFactory,
 }

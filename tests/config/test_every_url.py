@@ -14,6 +14,7 @@ views, the admin's `view_capability`/`edit_capability`) nor listed below with a 
 path parameter cannot be filled (then add a filler to PARAMETERS).
 """
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 
 from municipalities.choices import Role
+from municipalities.models import Municipality, Zone
 from municipalities.permissions import capabilities_of
 from municipalities.tenancy import MunicipalModel, platform_scope
 from tests.factories import FACTORIES, MembershipFactory, MunicipalityFactory
@@ -42,6 +44,8 @@ PUBLIC = {
     "admin:logout": "logging out shows nothing",
     "set_language": "switches the interface language (Django i18n)",
     "privacy": "the PDPA privacy notice must be public (PDPA s.23)",
+    "works-public:complaint": "residents report broken roads and lights without an account (works/public.py)",
+    "works-public:sent": "the complaint form's thank-you page: the reporter's own reference only",
 }
 
 # Pages for any logged-in member, without a capability: each shows only what the member's own
@@ -72,6 +76,42 @@ def _history_id(obj):
         return history.filter(id=obj.pk).values_list("history_id", flat=True).first() or 1
 
 
+def _town(obj):
+    """The victim municipality a victim record belongs to (a user's through their membership)."""
+    if isinstance(obj, Municipality):
+        return obj
+    if isinstance(obj, get_user_model()):
+        with platform_scope():
+            return obj.memberships.get().municipality
+    return obj.municipality
+
+
+def _zone_code(obj):
+    with platform_scope():
+        return Zone.objects.filter(municipality=_town(obj)).values_list("code", flat=True).first()
+
+
+def _tile_of(obj, axis: str) -> int:
+    """z, x or y of the z16 map tile on a record's own geometry, else on its municipality."""
+    from django.contrib.gis.db.models import GeometryField
+
+    geom = next((getattr(obj, f.name) for f in obj._meta.fields if isinstance(f, GeometryField)), None)
+    point, n = (geom or _town(obj).boundary).point_on_surface, 2**16
+    tile = {"z": 16, "x": int((point.x + 180) / 360 * n)}
+    tile["y"] = int((1 - math.asinh(math.tan(math.radians(point.y))) / math.pi) / 2 * n)
+    return tile[axis]
+
+
+# The vector-tile layer drawing a record of each model (maps/layers.py); parcels for the others.
+TILE_LAYERS = {
+    "assets.Building": "buildings",
+    "assets.Signboard": "signboards",
+    "assets.InfrastructureAsset": "infrastructure",
+    "municipalities.Block": "blocks",
+    "municipalities.Zone": "zones",
+}
+
+
 def _file_of(obj):
     names = [getattr(obj, f.name).name for f in obj._meta.fields if isinstance(f, FileField) and getattr(obj, f.name)]
     return names[0] if names else "nothing/here.jpg"
@@ -87,6 +127,13 @@ PARAMETERS: dict[str, Callable] = {
     "path": _file_of,
     "url": lambda obj: f"{obj._meta.app_label}/{obj._meta.model_name}/{obj.pk}/",
     "format": lambda obj: "json",
+    "code": lambda obj: _town(obj).code,
+    "zone": _zone_code,
+    # A map tile: the z16 tile on the record (a parcel's, a raster's town …), in the layer drawing it.
+    "z": lambda obj: _tile_of(obj, "z"),
+    "x": lambda obj: _tile_of(obj, "x"),
+    "y": lambda obj: _tile_of(obj, "y"),
+    "layer": lambda obj: TILE_LAYERS.get(obj._meta.label, "parcels"),
 }
 
 DENIED = {401, 403, 404, 405}
@@ -332,7 +379,7 @@ def test_every_url_denies_outsiders_and_roles_without_the_capability_and_shows_t
                 secret = markers - {victim_town.name_th, victim_town.name_en} if public else markers
                 for who in ("anonymous", "outsider"):
                     response = _request(clients[who], method, url)
-                    must_deny = (who == "anonymous" and not public) or (who == "outsider" and names_record)
+                    must_deny = not public and (who == "anonymous" or names_record)
                     _check(failures, who, method, url, response, secret, must_deny, allowed_redirects)
                 allowed = set(Role) if (public or any_member) else _allowed_roles(route, method)
                 for role in members:
