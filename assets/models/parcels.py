@@ -72,7 +72,13 @@ class Parcel(Versioned, MunicipalModel):
         verbose_name_plural = pgettext_lazy("plural", "แปลงที่ดิน")
         ordering = ["parcel_code"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "parcel_code"], name="%(app_label)s_%(class)s_unique_code"),
+            models.UniqueConstraint(
+                fields=["municipality", "parcel_code"],
+                # An assessment run reads all of a town's parcels from this index alone (taxes/runs.py):
+                # an index-only scan of about 60 MB for 1M parcels instead of the table's 650 MB.
+                include=["id", "area_sq_wah", "price_per_sq_wah", "retired_on"],
+                name="%(app_label)s_%(class)s_unique_code",
+            ),
             models.CheckConstraint(condition=models.Q(geom__isvalid=True), name="%(app_label)s_%(class)s_valid_geom"),
             models.CheckConstraint(condition=models.Q(area_sq_wah__gt=0), name="%(app_label)s_%(class)s_positive_area"),
         ]
