@@ -68,7 +68,18 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
 ]
 # Our own apps; each may offer `<app>/api/urls.py`, mounted under /api/v1/ (config/api_urls.py).
-THESABAN_APPS = ["municipalities", "assets", "taxes", "maps", "fixtures", "jobs", "works", "rasters", "dataio"]
+THESABAN_APPS = [
+    "municipalities",
+    "assets",
+    "taxes",
+    "maps",
+    "fixtures",
+    "jobs",
+    "works",
+    "rasters",
+    "dataio",
+    "catalogue",
+]
 INSTALLED_APPS += THESABAN_APPS
 
 MIDDLEWARE = [
@@ -100,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "municipalities.context_processors.municipality",
+                "catalogue.context_processors.branding",
             ],
             "builtins": ["municipalities.templatetags.thai"],
         },
@@ -197,3 +209,6 @@ THESABAN_DEMO = env_bool("THESABAN_DEMO", default=DEBUG)
 
 # Imports (dataio): the largest upload accepted, and what a zip may expand to (4× that).
 DATAIO_MAX_UPLOAD_BYTES = env_int("DATAIO_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+
+# National roll-up (catalogue app): packages written by `export_national` and the merged national view.
+NATIONAL_ROLLUP_DIR = Path(env_str("NATIONAL_ROLLUP_DIR") or BASE_DIR / "var" / "national")

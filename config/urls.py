@@ -18,6 +18,9 @@ urlpatterns = [
     path("rasters/", include("rasters.urls")),
     path("report/", include("works.public_urls")),  # residents' complaint form: public, no login
     path("data/", include("dataio.urls")),
+    path("catalogue/", include("catalogue.urls")),
+    path("", include("catalogue.public_urls")),  # open-data portal, catalog.json, CKAN API: public, no login
+    path("ogc/", include("catalogue.ogc_urls")),  # OGC API – Features: public datasets, internal ones with a token
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dataio import exporter, staging
-from dataio.layers import LAYERS, Layer
+from dataio.layers import LAYERS, Layer, layer_for
 from dataio.models import ImportSession, ImportStatus
 from dataio.reader import SUPPORTED_SRIDS, FileRefused, ReadOptions, read_source
 from dataio.report import ERROR, PROBLEM_KINDS, TOO_COMPLEX, message, severity
@@ -32,6 +32,7 @@ from dataio.values import match_columns, normalise
 from jobs.progress import NullProgress
 from municipalities.models import Membership
 from municipalities.permissions import Capability, capabilities_of
+from municipalities.signals import rows_changed
 
 PREVIEW_FEATURES = 3000  # drawn on the preview map; never more than this inline
 
@@ -113,11 +114,12 @@ def import_file(
         )
         progress.advance(report["rows"])
         stage.drop()
+    rows_changed.send(sender=options.spec.model, municipality_id=municipality.pk)
     return report
 
 
 def _stage_and_check(cursor, municipality, path: Path, options: ImportOptions, progress):
-    layer = options.spec
+    layer = layer_for(municipality.pk, options.layer)
     progress.say(_("อ่านไฟล์"))
     source = read_source(path, options.read_options())
     if source.rows == 0:

@@ -1,0 +1,54 @@
+"""Keep the catalogue's counts current: any change to a register layer marks its entries stale.
+
+Single records changed through the ORM (services, the admin) are seen by `post_save`/`post_delete`;
+bulk writers (dataio's import, the assessment run) send `municipalities.signals.rows_changed`. The
+marking happens once per transaction, after it commits, so it never holds a lock in the writer's
+transaction and a rolled-back change marks nothing; the next read of the catalogue recounts.
+"""
+
+from django.apps import apps
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+
+from catalogue.sources import MODEL_SOURCES
+from municipalities.signals import rows_changed
+
+
+def _flush():
+    pending, connection.catalogue_pending = getattr(connection, "catalogue_pending", {}), {}
+    from catalogue.services import mark_changed
+
+    for municipality_id, sources in pending.items():
+        mark_changed(municipality_id, sources)
+
+
+def changed(municipality_id: int, sources) -> None:
+    if not connection.in_atomic_block:
+        from catalogue.services import mark_changed
+
+        mark_changed(municipality_id, sources)
+        return
+    # Django keeps this transaction's callbacks in run_on_commit and drops them on rollback: when ours
+    # is not there, start a new set of pending changes.
+    if not any(func is _flush for _sids, func, _robust in connection.run_on_commit):
+        connection.catalogue_pending = {}
+        transaction.on_commit(_flush)
+    connection.catalogue_pending.setdefault(municipality_id, set()).update(sources)
+
+
+def _on_record(sender, instance, **kwargs):
+    changed(instance.municipality_id, MODEL_SOURCES[sender._meta.label])
+
+
+def _on_rows(sender, municipality_id, **kwargs):
+    sources = MODEL_SOURCES.get(sender._meta.label)
+    if sources:
+        changed(municipality_id, sources)
+
+
+def connect() -> None:
+    for label in MODEL_SOURCES:
+        model = apps.get_model(label)
+        post_save.connect(_on_record, sender=model, dispatch_uid=f"catalogue-save-{label}")
+        post_delete.connect(_on_record, sender=model, dispatch_uid=f"catalogue-delete-{label}")
+    rows_changed.connect(_on_rows, dispatch_uid="catalogue-rows")
