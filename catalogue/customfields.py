@@ -234,6 +234,8 @@ class CustomFieldsAdminMixin:
                 self.instance.custom = {**kept, **values}
                 return cleaned
 
+        # A ModelForm subclass rebuilds its fields from the model: keep the base's (the municipality pinned).
+        WithCustomFields.base_fields = base.base_fields
         return WithCustomFields
 
     def get_fieldsets(self, request, obj=None):

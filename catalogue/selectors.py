@@ -190,7 +190,7 @@ def rows(dataset: Dataset, *, internal: bool, bbox=None, limit=None, offset: int
     query = query_of(dataset, internal=internal)
     where, params = list(query.where), dict(query.params)
     if bbox is not None and query.geometry:
-        where.append(f"t.{query.geometry} && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)")
+        where.append(f"ST_Intersects(t.{query.geometry}, ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326))")
         params.update(zip(("x0", "y0", "x1", "y1"), bbox, strict=True))
     if fid is not None:
         where.append("t.id = %(fid)s")
@@ -235,8 +235,13 @@ def frame(dataset: Dataset, *, internal: bool) -> gpd.GeoDataFrame:
     names, found, _matched = rows(dataset, internal=internal, geometry="wkb")
     table = pd.DataFrame([values for _fid, values, _shape in found], columns=names, dtype=object)
     for name in names:
+        present = [v for v in table[name] if v is not None]
         if name == "attributes":
             table[name] = table[name].map(lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+        elif present and all(isinstance(v, bool) for v in present):
+            table[name] = table[name].astype("boolean")  # else files would say "True" as text
+        elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+            table[name] = table[name].astype("Int64")
     shapes = shapely.from_wkb([bytes(s) if s is not None else None for _fid, _values, s in found]) if found else []
     return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(shapes, crs=4326), crs=4326)
 

@@ -2,8 +2,8 @@
 
 Single records changed through the ORM (services, the admin) are seen by `post_save`/`post_delete`;
 bulk writers (dataio's import, the assessment run) send `municipalities.signals.rows_changed`. The
-marking happens once per transaction, after it commits, so it never holds a lock in the writer's
-transaction and a rolled-back change marks nothing; the next read of the catalogue recounts.
+marking happens after the transaction commits, once per municipality and layer, so it never holds a
+lock in the writer's transaction; the next read of the catalogue recounts.
 """
 
 from django.apps import apps
@@ -15,7 +15,7 @@ from municipalities.signals import rows_changed
 
 
 def _flush():
-    pending, connection.catalogue_pending = getattr(connection, "catalogue_pending", {}), {}
+    pending, connection.catalogue_pending = connection.__dict__.get("catalogue_pending", {}), {}
     from catalogue.services import mark_changed
 
     for municipality_id, sources in pending.items():
@@ -28,12 +28,12 @@ def changed(municipality_id: int, sources) -> None:
 
         mark_changed(municipality_id, sources)
         return
-    # Django keeps this transaction's callbacks in run_on_commit and drops them on rollback: when ours
-    # is not there, start a new set of pending changes.
-    if not any(func is _flush for _sids, func, _robust in connection.run_on_commit):
-        connection.catalogue_pending = {}
-        transaction.on_commit(_flush)
-    connection.catalogue_pending.setdefault(municipality_id, set()).update(sources)
+    # Every change queues the flush; the first one to run after the commit marks all pending changes
+    # and the others find nothing left. Changes of a rolled-back transaction may stay pending until
+    # the next commit: that only recounts an entry once more.
+    pending = connection.__dict__.setdefault("catalogue_pending", {})
+    pending.setdefault(municipality_id, set()).update(sources)
+    transaction.on_commit(_flush)
 
 
 def _on_record(sender, instance, **kwargs):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assets.choices import DeedType
-from dataio.layers import DECIMAL, Layer, custom_sql, layer_for
+from dataio.layers import BOOLEAN, DECIMAL, INTEGER, Layer, custom_sql, layer_for
 from municipalities.thai import rai_ngan_wa
 
 FORMATS = {
@@ -135,6 +135,8 @@ def layer_frame(municipality, layer: Layer, *, personal_data: bool) -> gpd.GeoDa
     for column in layer.columns:
         if column.name in frame and layer.kind_of(column) == DECIMAL:
             frame[column.name] = frame[column.name].map(lambda v: None if v is None else float(v))
+        if column.custom and column.name in frame and layer.kind_of(column) in (BOOLEAN, INTEGER):
+            frame[column.name] = frame[column.name].astype("boolean" if layer.kind_of(column) == BOOLEAN else "Int64")
         if column.name == "attributes" and column.name in frame:
             # Django hands jsonb over as its text; write it in one canonical form.
             frame[column.name] = frame[column.name].map(
