@@ -16,8 +16,9 @@ Anonymisation (what the tests check by scanning every value of a package):
 - no names, national IDs, addresses, parcel codes, deed numbers or record ids: only codes of zones
   and blocks, categories and sums;
 - a cell of fewer than 5 parcels (5 signboards for signboard cells) is not published; such cells are
-  pooled into one residual row per municipality (no block, no geometry), itself withheld when it
-  holds fewer than 5, so that no total minus the published cells reveals a small cell.
+  pooled into one residual row per municipality (one for land, one for signboards; no block, no
+  geometry), itself withheld when it holds fewer than 5, so that no total minus the published cells
+  reveals a small cell.
 """
 
 import datetime
@@ -158,18 +159,19 @@ def _cells(municipality, tax_year: int) -> gpd.GeoDataFrame:
     for name in MEASURES:
         if name in raw:
             raw[name] = pd.to_numeric(raw[name], errors="coerce").astype(float)
+    raw["assessed_value_baht"] = raw["land_value_baht"].fillna(0) + raw["building_value_baht"].fillna(0)
+    raw.loc[raw["use_category"] == SIGNBOARD, "assessed_value_baht"] = None
     small = raw["parcel_count"] < MIN_CELL
-    published, pooled = raw[~small].copy(), raw[small]
-    if len(pooled) and pooled["parcel_count"].sum() >= MIN_CELL:
-        residual = pooled[MEASURES].sum(min_count=1).to_frame().T
-        residual["block_code"], residual["use_category"] = None, RESIDUAL
-        published = pd.concat([published, residual], ignore_index=True)
+    published = raw[~small].copy()
+    for signboards, label in ((False, RESIDUAL), (True, SIGNBOARD)):
+        # Small land cells pool into one row, small signboard cells into another (no block).
+        pooled = raw[small & ((raw["use_category"] == SIGNBOARD) == signboards)]
+        if len(pooled) and pooled["parcel_count"].sum() >= MIN_CELL:
+            residual = pooled[MEASURES].sum(min_count=1).to_frame().T
+            residual["block_code"], residual["use_category"] = None, label
+            published = pd.concat([published, residual], ignore_index=True)
     published["zone_code"] = published["block_code"].str[:2]
     published["used_type"] = published["use_category"].map(LTAX_USED_TYPE).astype("Int64")
-    published["assessed_value_baht"] = published["land_value_baht"].fillna(0) + published["building_value_baht"].fillna(
-        0
-    )
-    published.loc[published["use_category"] == SIGNBOARD, "assessed_value_baht"] = None
     published["lgo_code"] = municipality.code
     published["province_code"] = municipality.code[:2]
     published["tax_year"] = tax_year

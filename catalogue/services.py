@@ -43,16 +43,18 @@ def _save(instance, acting_user):
 # The catalogue and its counts --------------------------------------------------------------------
 
 
-def catalogue_sync(municipality) -> None:
-    """Give the municipality a catalogue entry for every register layer it does not list yet."""
-    existing = set(Dataset._base_manager.filter(municipality=municipality).values_list("source", flat=True))
+def catalogue_sync(municipality, *, model=Dataset) -> None:
+    """Give the municipality a catalogue entry for every register layer it does not list yet
+    (`model`: the historical model when a migration calls this)."""
+    existing = set(model._base_manager.filter(municipality_id=municipality.pk).values_list("source", flat=True))
     missing = [s for key, s in SOURCES.items() if key not in existing]
     if not missing:
         return
+    Dataset = model
     Dataset._base_manager.bulk_create(
         [
             Dataset(
-                municipality=municipality,
+                municipality_id=municipality.pk,
                 key=source.key.replace(":", "-").replace("_", "-"),
                 source=source.key,
                 title_th=source.title_th,

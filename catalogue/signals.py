@@ -46,7 +46,18 @@ def _on_rows(sender, municipality_id, **kwargs):
         changed(municipality_id, sources)
 
 
+def _on_municipality(sender, instance, created, **kwargs):
+    """A new municipality starts with a catalogue of its register layers (so the portal lists them)."""
+    if created:
+        from catalogue.services import catalogue_sync
+
+        catalogue_sync(instance)
+
+
 def connect() -> None:
+    post_save.connect(
+        _on_municipality, sender=apps.get_model("municipalities.Municipality"), dispatch_uid="catalogue-new"
+    )
     for label in MODEL_SOURCES:
         model = apps.get_model(label)
         post_save.connect(_on_record, sender=model, dispatch_uid=f"catalogue-save-{label}")

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.test import TestCase
 from rest_framework.authtoken.models import Token
 
-from assets import services as assets
 from catalogue import services
 from catalogue.choices import Classification, Licence
 from catalogue.models import CustomField, Dataset
