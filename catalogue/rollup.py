@@ -14,9 +14,11 @@ import json
 from pathlib import Path
 
 import dask.dataframe as dd
-import dask_geopandas
+import dask_geopandas  # noqa: F401  (GeoDataFrame partitions in Dask)
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from catalogue.national import SCHEMA_VERSION, SIGNBOARD
 
@@ -29,6 +31,7 @@ SUMS = [
     "collected_tax_baht",
     "arrears_baht",
 ]
+FILES_PER_PARTITION = 100  # packages read by one task
 INFRA_SUMS = [
     "asset_count",
     "length_m",
@@ -70,6 +73,22 @@ def _rates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _chunks(folders: list[Path], partitions: int | None) -> list[list[Path]]:
+    count = partitions or max(1, min(len(folders), round(len(folders) / FILES_PER_PARTITION)))
+    return [list(part) for part in np.array_split(np.array(folders, dtype=object), count) if len(part)]
+
+
+def _read_table(folders, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One partition: the `name` table of several packages, read by Arrow in one go."""
+    return pq.ParquetDataset([str(f / name) for f in folders]).read(columns=columns).to_pandas()
+
+
+def _read_geo(folders, name: str) -> gpd.GeoDataFrame:
+    """One partition of a GeoParquet table of several packages (geometry as WKB, in WGS 84 per the schema)."""
+    frame = _read_table(folders, name)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries.from_wkb(frame.pop("geometry")), crs=4326)
+
+
 def rollup(packages, *, out_dir: Path, partitions: int | None = None) -> dict:
     """Merge `packages` into the national view in `out_dir`; returns the summary (also written).
 
@@ -80,10 +99,10 @@ def rollup(packages, *, out_dir: Path, partitions: int | None = None) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     columns = ["lgo_code", "province_code", "use_category", *SUMS]
-    cells = dask_geopandas.read_parquet([str(f / "cells.parquet") for f in folders], columns=[*columns, "geometry"])
-    cells = cells.drop(columns="geometry")
-    if partitions:
-        cells = cells.repartition(npartitions=partitions)
+    # Packages are small files: one partition reads many of them at once (a task per file would cost
+    # more in scheduling than in reading). The block outlines are not needed for the sums.
+    chunks = _chunks(folders, partitions)
+    cells = dd.from_map(_read_table, chunks, name="cells.parquet", columns=columns)
     land = cells[cells["use_category"] != SIGNBOARD]
     by_lgo = land.groupby(["lgo_code", "province_code"])[SUMS].sum()
     signboards = (
@@ -91,11 +110,10 @@ def rollup(packages, *, out_dir: Path, partitions: int | None = None) -> dict:
         .groupby("lgo_code")[["parcel_count", "assessed_tax_baht", "collected_tax_baht"]]
         .sum()
     )
-    infrastructure = dd.read_parquet(
-        [str(f / "infrastructure.parquet") for f in folders], columns=["lgo_code", *INFRA_SUMS]
-    )
+    infrastructure = dd.from_map(_read_table, chunks, name="infrastructure.parquet", columns=["lgo_code", *INFRA_SUMS])
     infra_by_lgo = infrastructure.groupby("lgo_code")[INFRA_SUMS].sum()
-    outlines = dask_geopandas.read_parquet([str(f / "municipality.parquet") for f in folders])
+    # GeoDataFrame partitions: dask-geopandas makes this a dask_geopandas.GeoDataFrame.
+    outlines = dd.from_map(_read_geo, chunks, name="municipality.parquet")
     by_lgo, signboards, infra_by_lgo, outlines = dd.compute(by_lgo, signboards, infra_by_lgo, outlines)
 
     municipalities = (

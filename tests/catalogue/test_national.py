@@ -183,3 +183,14 @@ def test_the_commands_write_packages_and_the_national_page_shows_them(packages, 
         client.login(username=executive.username, password=TEST_PASSWORD)
         page = client.get("/catalogue/national/").content.decode()
     assert "นครปฐม" in page and "นครสวรรค์" in page and "leaflet" in page
+
+
+def test_every_manifest_follows_the_published_schema(packages):
+    import jsonschema
+
+    schema = json.loads((Path(national.__file__).parent / "data" / "national-package-v1.schema.json").read_text())
+    for folder in packages[1]:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        jsonschema.validate(manifest, schema)
+        listed = [c["name"] for c in manifest["tables"]["cells.parquet"]["columns"]]
+        assert listed == [c for c in pd.read_parquet(folder / "cells.parquet").columns if c != "geometry"]
