@@ -20,7 +20,6 @@ from catalogue.choices import Classification
 from catalogue.customfields import fields_for, sql_select
 from catalogue.models import Dataset, MunicipalProfile
 from catalogue.sources import SOURCES, UPLOAD, Source
-from municipalities.models import Municipality
 
 UPLOAD_CASTS = {"integer": "bigint", "decimal": "numeric", "boolean": "boolean", "date": "date"}
 
@@ -146,7 +145,7 @@ def query_of(dataset: Dataset, *, internal: bool) -> Query:
         columns += [
             (f.key, sql_select(f)) for f in fields_for(dataset.municipality_id, source.custom_layer) if not f.personal
         ]
-    table = f"{ZONE_SUMMARY} t" if source.extra_sql.get("from") == "zone_summary" else f"{source.table} t"
+    table = f"{ZONE_SUMMARY} t" if source.zone_summary else f"{source.table} t"
     where = ["t.municipality_id = %(m)s"] + ([source.where] if source.where else [])
     return Query(columns, table, where, params, source.geometry)
 
@@ -261,6 +260,3 @@ def extent_of(dataset: Dataset) -> tuple[float, float, float, float] | None:
         return None
     return tuple(box)
 
-
-def municipality_extent(municipality: Municipality) -> tuple[float, float, float, float]:
-    return municipality.boundary.extent

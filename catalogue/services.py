@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalogue import selectors
-from catalogue.choices import Classification, FieldType
+from catalogue.choices import Classification, FieldType, Licence
 from catalogue.customfields import clean_values, fields_for, layer_of
 from catalogue.models import CustomField, Dataset, DatasetRecord, MunicipalProfile
 from catalogue.sources import SOURCES, UPLOAD
@@ -62,7 +62,7 @@ def catalogue_sync(municipality, *, model=Dataset) -> None:
                 description_th=source.description_th,
                 owner_department=source.department,
                 update_frequency=source.frequency,
-                licence=source.licence,
+                licence=Licence.NOT_OPEN,
                 classification=source.classification,
                 keywords=list(source.keywords),
                 geometry_type=source.geometry_type,
@@ -108,6 +108,18 @@ def mark_changed(municipality_id: int, sources) -> None:
     Dataset._base_manager.filter(municipality_id=municipality_id, source__in=sources).update(
         stale=True, last_updated=timezone.now()
     )
+
+
+@transaction.atomic
+def catalogue_publish(*, municipality, acting_user, sources=None, licence=Licence.CC_BY) -> list[Dataset]:
+    """Open the register layers fit for open data as they are (`Source.open_data`: zones, blocks,
+    infrastructure), or the given sources, under an open licence."""
+    catalogue_sync(municipality)
+    wanted = sources or [key for key, source in SOURCES.items() if source.open_data]
+    return [
+        dataset_update(dataset=dataset, acting_user=acting_user, classification=Classification.PUBLIC, licence=licence)
+        for dataset in Dataset.objects.filter(municipality=municipality, source__in=wanted)
+    ]
 
 
 # Metadata and settings ---------------------------------------------------------------------------

@@ -7,12 +7,10 @@ preview and the downloads (written by dataio's exporters), so a column is publis
 Owners' names, IDs and addresses are in no source: they leave only through dataio's personal export.
 """
 
-from dataclasses import dataclass, field
-
-from django.utils.translation import gettext_lazy as _
+from dataclasses import dataclass
 
 from assets.choices import InfrastructureKind
-from catalogue.choices import Classification, Licence, UpdateFrequency
+from catalogue.choices import Classification, UpdateFrequency
 
 FINANCE = "กองคลัง (งานแผนที่ภาษีและทะเบียนทรัพย์สิน)"
 ENGINEERING = "กองช่าง"
@@ -32,15 +30,13 @@ class Source:
     columns: tuple[tuple[str, str], ...]  # (name, SQL on alias t) seen by everyone when public
     internal_columns: tuple[tuple[str, str], ...] = ()  # seen by the municipality's users and token holders
     where: str = ""  # further condition on alias t
-    classification: str = Classification.INTERNAL
+    classification: str = Classification.INTERNAL  # every layer starts internal: publishing is the municipality's act
+    open_data: bool = False  # fit to publish as it is (public geography and assets): what the demo opens
     keywords: tuple[str, ...] = ()
     custom_layer: str | None = None  # register layer whose custom fields are columns too
     personal: bool = False  # never public, never served: only counted
-    extra_sql: dict = field(default_factory=dict)  # overrides: "from" (joins), "count"
+    zone_summary: bool = False  # rows are the per-zone tax summary (catalogue.selectors), not table rows
 
-    @property
-    def licence(self) -> str:
-        return Licence.CC_BY if self.classification == Classification.PUBLIC else Licence.NOT_OPEN
 
 
 def _infrastructure(kind: InfrastructureKind) -> Source:
@@ -69,7 +65,7 @@ def _infrastructure(kind: InfrastructureKind) -> Source:
         ),
         internal_columns=(("replacement_cost", "t.replacement_cost"), ("useful_life_years", "t.useful_life_years")),
         where=f"t.kind = '{kind.value}'",
-        classification=Classification.PUBLIC,
+        open_data=True,
         keywords=("โครงสร้างพื้นฐาน", str(kind.label), "infrastructure"),
         custom_layer="infrastructure",
     )
@@ -89,7 +85,7 @@ SOURCES: dict[str, Source] = {
             geometry="geom",
             geometry_type="MultiPolygon",
             columns=(("zone_code", "t.code"), ("name", "t.name")),
-            classification=Classification.PUBLIC,
+            open_data=True,
             keywords=("แผนที่ภาษี", "เขต", "tax map"),
         ),
         Source(
@@ -103,7 +99,7 @@ SOURCES: dict[str, Source] = {
             geometry="geom",
             geometry_type="MultiPolygon",
             columns=(("block_code", "t.code"), ("zone_code", "left(t.code, 2)")),
-            classification=Classification.PUBLIC,
+            open_data=True,
             keywords=("แผนที่ภาษี", "เขตย่อย", "tax map"),
         ),
         Source(
@@ -223,7 +219,7 @@ SOURCES: dict[str, Source] = {
                 ("arrears", "t.arrears"),
             ),
             keywords=("ภาษีที่ดินและสิ่งปลูกสร้าง", "รายได้", "tax"),
-            extra_sql={"from": "zone_summary", "count": "assessments"},
+            zone_summary=True,
         ),
         Source(
             key="owners",
@@ -257,12 +253,5 @@ MODEL_SOURCES = {
     "taxes.Payment": ("assessments",),
     "taxes.AssessmentRun": ("assessments",),
 }
-LAYER_SOURCES = {  # dataio layer keys → catalogue sources
-    "parcels": ("parcels",),
-    "buildings": ("buildings",),
-    "signboards": ("signboards",),
-    "infrastructure": MODEL_SOURCES["assets.InfrastructureAsset"],
-}
 
 UPLOAD = "upload"
-SOURCE_LABELS = {"upload": _("อัปโหลดโดยเทศบาล")}

@@ -25,7 +25,7 @@ class OGCAPITests(TestCase):
         cls.token = Token.objects.create(user=cls.engineer)
         for m in (cls.town, cls.other):
             with scoped_to(m):
-                services.catalogue_sync(m)
+                services.catalogue_publish(municipality=m, acting_user=None)
         cls.lights_id = f"{cls.town.code}-infrastructure-streetlight"
 
     def test_landing_and_conformance_point_to_the_collections(self):

@@ -59,7 +59,7 @@ class OpenDataTests(TestCase):
         DatasetRecordFactory(dataset=cls.markets)
         cls.secret = DatasetFactory(municipality=cls.town, key="informants", classification=Classification.INTERNAL)
         with scoped_to(cls.town):
-            services.catalogue_sync(cls.town)
+            services.catalogue_publish(municipality=cls.town, acting_user=None)  # zones, blocks, infrastructure
 
     def test_catalog_json_is_dcat_json_ld_with_only_public_datasets(self):
         response = self.client.get("/catalog.json", {"municipality": self.town.code})
@@ -147,6 +147,13 @@ class OpenDataTests(TestCase):
             markets = Dataset.objects.get(key="markets")
             with self.assertRaises(ValidationError):
                 services.dataset_update(dataset=markets, acting_user=None, licence=Licence.NOT_OPEN)
+
+
+    def test_every_layer_starts_internal_until_the_municipality_publishes_it(self):
+        fresh = MunicipalityFactory()
+        with scoped_to(fresh):
+            assert set(Dataset.objects.values_list("classification", flat=True)) == {"internal", "personal"}
+        assert f"{fresh.code}-zones" not in self.client.get("/api/3/action/package_list").json()["result"]
 
 
 class CataloguePageTests(TestCase):
