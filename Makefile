@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint check-run bench-seed
+.PHONY: setup run test lint audit check-run bench-seed
 
 setup:
 	@scripts/bootstrap.sh
@@ -24,7 +24,11 @@ lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup lint
+# Known vulnerabilities in requirements.txt (pip-audit with PyPI's vulnerability service, not OSV).
+audit:
+	$(PY) scripts/audit_requirements.py requirements.txt
+
+test: setup lint audit
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest

@@ -16,6 +16,8 @@ from assets.models import (
     SignboardPhoto,
 )
 from assets.services import check_parts_total
+from audit.choices import PersonalDataAction
+from audit.services import record_personal_data_access
 from catalogue.customfields import CustomFieldsAdminMixin
 from municipalities.admin_base import MunicipalAdmin, MunicipalInline
 from municipalities.permissions import Capability, can
@@ -163,6 +165,16 @@ class OwnerAdmin(MunicipalAdmin):
     @admin.display(description=_("เลขประจำตัว"))
     def masked_id(self, obj):
         return obj.masked_id
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The owner's page shows the full national ID: each opening is logged (PDPA)."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        owner = self.get_object(request, object_id) if request.method == "GET" else None
+        if owner is not None and response.status_code == 200:
+            record_personal_data_access(
+                user=request.user, action=PersonalDataAction.VIEW_NATIONAL_ID, obj=owner, request=request
+            )
+        return response
 
 
 class SignboardPhotoInline(MunicipalInline, admin.TabularInline):

@@ -27,6 +27,7 @@ from assets.models import (
     ParcelLineage,
     Signboard,
 )
+from municipalities.concurrency import check_version
 
 
 def check_parts_total(total: Decimal, parts: Iterable[Decimal], *, field: str, what: str) -> None:
@@ -64,7 +65,10 @@ def parcel_create(*, municipality, acting_user, land_uses: Iterable[dict] = (), 
 
 
 @transaction.atomic
-def parcel_update(*, parcel: Parcel, acting_user, **changes) -> Parcel:
+def parcel_update(*, parcel: Parcel, acting_user, expected_version: int | None = None, **changes) -> Parcel:
+    """Change a parcel. `expected_version` is the version the editor read: if someone else saved the
+    parcel since, nothing is changed and a ValidationError on "version" says who and when."""
+    check_version(parcel, expected_version)
     if "geom" in changes:
         changes["geom"] = as_multi(changes["geom"])
     for name, value in changes.items():
@@ -222,3 +226,32 @@ def signboard_create(*, municipality, acting_user, **fields) -> Signboard:
 @transaction.atomic
 def infrastructure_asset_create(*, municipality, acting_user, **fields) -> InfrastructureAsset:
     return _save(InfrastructureAsset(municipality=municipality, **fields), acting_user)
+
+
+# Plain changes of one record (the API's PUT/PATCH) -----------------------------------------------
+
+
+def _update(instance, acting_user, changes: dict):
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    return _save(instance, acting_user)
+
+
+@transaction.atomic
+def building_update(*, building: Building, acting_user, **changes) -> Building:
+    return _update(building, acting_user, changes)
+
+
+@transaction.atomic
+def owner_update(*, owner: Owner, acting_user, **changes) -> Owner:
+    return _update(owner, acting_user, changes)
+
+
+@transaction.atomic
+def signboard_update(*, signboard: Signboard, acting_user, **changes) -> Signboard:
+    return _update(signboard, acting_user, changes)
+
+
+@transaction.atomic
+def infrastructure_asset_update(*, asset: InfrastructureAsset, acting_user, **changes) -> InfrastructureAsset:
+    return _update(asset, acting_user, changes)

@@ -72,6 +72,10 @@ def _validate_13_digits(value: str, module, label: str) -> None:
         ) from None
 
 
+# Fields holding national IDs: shown masked in histories and lists, even to roles that may see them.
+MASKED_FIELDS = frozenset({"national_id"})
+
+
 def mask_national_id(value: str) -> str:
     """Show only the first and last digits (PDPA): 1-xxxx-xxxxx-xx-3."""
     if not value or len(value) != 13:

@@ -1,14 +1,17 @@
 """Benchmark: zonal statistics of a flood raster over the 100,000-parcel benchmark town.
 
     THESABAN_DB_NAME=thesaban_x .venv/bin/python manage.py seed_demo --parcels 100000
-    THESABAN_DB_NAME=thesaban_x .venv/bin/python bench/flood.py [--resolution 5] [--repeat 3]
+    THESABAN_DB_NAME=thesaban_x .venv/bin/python manage.py assess --municipality 400101 --year 2026  # optional
+    THESABAN_DB_NAME=thesaban_x .venv/bin/python bench/flood.py [--resolution 5] [--repeat 3] [--tax-year 2026]
 
 The benchmark town (fixtures/bulk.py) lies in Mueang Khon Kaen, where we have no real flood map. The
 flood raster is made from the real ASTER DEM of Khlong Toei (fixtures/data/raster): its heights are
 georeferenced over the town's extent (stretched with bilinear resampling onto a UTM 48N grid of
 `--resolution` metres), and water stands at the 35th percentile of those heights, so about a third
 of the town is under water. The raster goes through the real pipeline (validation, COG, then the
-flood analysis); timings are wall-clock on this machine, exactextract runs on one core.
+flood analysis); timings are wall-clock on this machine, exactextract runs on one core. When the town
+has an assessment run for `--tax-year`, the reads of the flood page and exports that join the tax of
+the flooded parcels at read time (rasters/selectors.py) are timed too.
 """
 
 import argparse
@@ -41,8 +44,9 @@ from rasterio.warp import Resampling, reproject, transform_bounds  # noqa: E402
 from fixtures.bulk import LARGE  # noqa: E402
 from municipalities.models import Municipality  # noqa: E402
 from municipalities.tenancy import platform_scope, scoped_to  # noqa: E402
-from rasters import flood, services  # noqa: E402
+from rasters import exports, flood, selectors, services  # noqa: E402
 from rasters.models import ImpactLayer  # noqa: E402
+from taxes.selectors import current_run, parcel_tax_status  # noqa: E402
 
 DEM = ROOT / "fixtures" / "data" / "raster" / "bangkok_khlongtoei_aster_gdem_v3.tif"
 
@@ -80,6 +84,7 @@ def main():
     parser.add_argument("--resolution", type=float, default=5.0, help="cell size of the flood raster, metres")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the zonal statistics (median reported)")
     parser.add_argument("--threshold", type=Decimal, default=Decimal("0.10"), help="flood depth threshold, metres")
+    parser.add_argument("--tax-year", type=int, default=2026, help="tax year whose run the tax reads join")
     args = parser.parse_args()
 
     with platform_scope():
@@ -155,8 +160,39 @@ def main():
             f" = {analysed / total_s:,.0f} features/s; flooded {summary['flooded']},"
             f" households {summary['households']:,}"
         )
+        if current_run(args.tax_year) is not None:
+            time_tax_reads(analysis, args.tax_year)
         raster.cog.storage.delete(raster.cog.name)
         transaction.set_rollback(True)
+
+
+def time_tax_reads(analysis, tax_year: int):
+    """The tax of the flooded parcels, joined at read time: the page's totals and the exports' rows."""
+    tick = time.perf_counter()
+    homes = flood.affected_household_parcels(analysis)
+    homes_s = time.perf_counter() - tick
+    tick = time.perf_counter()
+    totals = selectors.tax_totals(analysis, tax_year, homes)
+    totals_s = time.perf_counter() - tick
+    flooded = list(analysis.impacts.filter(layer=ImpactLayer.PARCEL).values_list("parcel_id", flat=True))
+    tick = time.perf_counter()
+    rows = parcel_tax_status(tax_year=tax_year, parcel_ids=flooded)
+    rows_s = time.perf_counter() - tick
+    tick = time.perf_counter()
+    exports.workbook(analysis, tax_year=tax_year)
+    book_s = time.perf_counter() - tick
+    tick = time.perf_counter()
+    exports.workbook(analysis)
+    plain_s = time.perf_counter() - tick
+    parcels = totals["parcels"]
+    print(
+        f"tax {tax_year}: flooded parcels {parcels.parcels:,} ({parcels.not_assessed:,} not assessed),"
+        f" tax {parcels.tax_due:,} baht; households {totals['households'].parcels:,},"
+        f" tax {totals['households'].tax_due:,} baht"
+    )
+    print(f"  affected households (page, exports): {homes_s:.2f} s; tax totals over the view: {totals_s:.2f} s")
+    print(f"  per-parcel tax of {len(rows):,} flooded parcels (exports): {rows_s:.2f} s")
+    print(f"  XLSX workbook with the tax: {book_s:.1f} s; without it (a reader without VIEW_TAXES): {plain_s:.1f} s")
 
 
 if __name__ == "__main__":

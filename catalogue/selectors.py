@@ -259,4 +259,3 @@ def extent_of(dataset: Dataset) -> tuple[float, float, float, float] | None:
     if box is None or box[0] is None:
         return None
     return tuple(box)
-

@@ -38,7 +38,6 @@ class Source:
     zone_summary: bool = False  # rows are the per-zone tax summary (catalogue.selectors), not table rows
 
 
-
 def _infrastructure(kind: InfrastructureKind) -> Source:
     geometry_type = {"road": "LineString", "drain": "LineString", "water_pipe": "LineString"}.get(
         kind.value, "Point" if kind.value in ("streetlight", "cctv", "fire_hydrant") else "Geometry"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from jobs.models import BackgroundTask, TaskStatus
 from jobs.progress import TaskProgress, mark, now
+from municipalities.selectors import zone_ids_of
 from municipalities.tenancy import scoped_to
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,13 @@ def task_start(*, municipality, acting_user, kind: str, title: str, job, **job_k
     task = BackgroundTask.objects.create(municipality=municipality, kind=kind, title=title, created_by=acting_user)
     transaction.on_commit(lambda: job.defer(task_id=task.pk, **job_kwargs))
     return task
+
+
+def _membership_of(task):
+    """The starter's membership: a job runs with their zone limits, as their request would."""
+    from municipalities.models import Membership
+
+    return Membership._base_manager.filter(user_id=task.created_by_id, municipality_id=task.municipality_id).first()
 
 
 def municipal_job(function):
@@ -36,7 +44,7 @@ def municipal_job(function):
         mark(task, status=TaskStatus.RUNNING, started_at=now(), message="")
         progress = TaskProgress(task)
         try:
-            with scoped_to(task.municipality_id):
+            with scoped_to(task.municipality_id, zone_ids_of(_membership_of(task))):
                 result = function(task, progress, **kwargs)
         except ValidationError as error:
             mark(task, status=TaskStatus.FAILED, finished_at=now(), message="\n".join(error.messages))

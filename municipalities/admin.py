@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.admin_base import MunicipalAdmin
@@ -45,6 +46,21 @@ class MembershipAdmin(MunicipalAdmin):
     filter_horizontal = ["zones"]
     autocomplete_fields = []
     readonly_fields = ["created_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and request.municipality is not None:
+            # Offer this municipality's members and accounts not yet in any municipality: the names of
+            # other municipalities' staff are theirs. (A platform superuser links a user to a second one.)
+            users = db_field.related_model._default_manager
+            kwargs["queryset"] = users.filter(
+                Q(memberships__municipality=request.municipality) | Q(memberships__isnull=True)
+            ).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "zones":
+            kwargs["queryset"] = Zone.objects.all()  # the zones of the municipality in scope, read now
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 admin.site.site_header = _("เทศบาล — ระบบแผนที่ภาษีและทะเบียนทรัพย์สิน")

@@ -10,7 +10,7 @@ from rest_framework import permissions
 
 from municipalities import tenancy
 from municipalities.permissions import Capability, capabilities_of
-from municipalities.selectors import memberships_of
+from municipalities.selectors import memberships_of, zone_ids_of
 
 MUNICIPALITY_HEADER = "HTTP_X_MUNICIPALITY"
 
@@ -33,7 +33,9 @@ class MunicipalAPIMixin:
         membership = _membership_for(request) if request.user.is_authenticated else None
         request.membership = request._request.membership = membership
         request.municipality = request._request.municipality = membership.municipality if membership else None
-        self._scope_token = tenancy.enter(membership.municipality_id if membership else tenancy.NOWHERE)
+        self._scope_token = tenancy.enter(
+            membership.municipality_id if membership else tenancy.NOWHERE, zone_ids_of(membership)
+        )
 
     def finalize_response(self, request, response, *args, **kwargs):
         token = getattr(self, "_scope_token", None)

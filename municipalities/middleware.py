@@ -1,5 +1,5 @@
 from municipalities import tenancy
-from municipalities.selectors import active_membership
+from municipalities.selectors import active_membership, zone_ids_of
 
 
 class MunicipalityMiddleware:
@@ -7,6 +7,7 @@ class MunicipalityMiddleware:
 
     Sets `request.membership` and `request.municipality`. A user without a membership sees no
     municipal data; a superuser without one works at platform level (to create municipalities).
+    A membership limited to some zones limits the scope to them (tenancy.py).
     """
 
     def __init__(self, get_response):
@@ -22,7 +23,7 @@ class MunicipalityMiddleware:
             scope = tenancy.PLATFORM
         else:
             scope = tenancy.NOWHERE
-        token = tenancy.enter(scope)
+        token = tenancy.enter(scope, zone_ids_of(membership))
         try:
             return self.get_response(request)
         finally:

@@ -70,6 +70,7 @@ class Zone(MunicipalModel):
     geom = models.MultiPolygonField(_("ขอบเขต"), srid=4326)
 
     history = municipal_history()
+    zone_paths = ("pk",)  # a zone-limited member sees their own zones only
 
     class Meta:
         verbose_name = _("เขต")
@@ -92,6 +93,7 @@ class Block(MunicipalModel):
     geom = models.MultiPolygonField(_("ขอบเขต"), srid=4326)
 
     history = municipal_history()
+    zone_paths = ("zone",)
 
     class Meta:
         verbose_name = _("เขตย่อย")

@@ -20,6 +20,7 @@ class Capability(StrEnum):
     VIEW_DASHBOARD = "view_dashboard"  # revenue maps and reports (aggregates)
     VIEW_HISTORY = "view_history"  # change history and records as of a past date
     MANAGE_MEMBERS = "manage_members"  # members, roles and municipal settings
+    VIEW_AUDIT_LOG = "view_audit_log"  # logins, denials and uses of personal data (audit/)
 
 
 C = Capability
@@ -40,7 +41,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.ENGINEER: frozenset({C.VIEW_REGISTER, C.EDIT_INFRASTRUCTURE, C.VIEW_HISTORY}),
     Role.EXECUTIVE: frozenset({C.VIEW_REGISTER, C.VIEW_TAXES, C.VIEW_DASHBOARD}),
-    Role.AUDITOR: frozenset({C.VIEW_REGISTER, C.VIEW_PERSONAL_DATA, C.VIEW_TAXES, C.VIEW_DASHBOARD, C.VIEW_HISTORY}),
+    Role.AUDITOR: frozenset(
+        {C.VIEW_REGISTER, C.VIEW_PERSONAL_DATA, C.VIEW_TAXES, C.VIEW_DASHBOARD, C.VIEW_HISTORY, C.VIEW_AUDIT_LOG}
+    ),
 }
 
 

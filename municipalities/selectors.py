@@ -15,6 +15,14 @@ def memberships_of(user):
     )
 
 
+def zone_ids_of(membership: Membership | None) -> frozenset[int] | None:
+    """The zones a membership is limited to, or None when it sees the whole municipality."""
+    if membership is None:
+        return None
+    through = Membership.zones.through
+    return frozenset(through.objects.filter(membership_id=membership.pk).values_list("zone_id", flat=True)) or None
+
+
 def active_membership(request) -> Membership | None:
     """The membership the user chose in this session, else their first one."""
     memberships = list(memberships_of(request.user))

@@ -11,6 +11,13 @@ job has to remember to filter:
 
 Web requests enter the scope of the user's active membership (`MunicipalityMiddleware`); commands
 and background jobs enter one explicitly with `scoped_to(municipality)` or `platform_scope()`.
+
+A membership may also be limited to some zones (เขต). The scope then carries their ids, and models
+that lie in zones narrow their rows through the same default manager: a model says where it lies
+with `zone_paths` (lookups ending at a Zone, any one of which places the row in the zone) or, when
+that is not enough, by overriding `zone_condition()`. Writes by a zone-limited member must leave
+the row visible to them, or are refused. Models without a zone (owners' registers are the exception
+below, infrastructure, members, tasks, logs) are not narrowed.
 Django's base manager stays unscoped on purpose: it serves related-object access and saving, which
 only ever reach rows that were first read through a scoped manager.
 """
@@ -20,7 +27,7 @@ from contextlib import contextmanager
 from enum import Enum
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.manager import HistoryManager
@@ -36,10 +43,15 @@ PLATFORM = Scope.PLATFORM
 NOWHERE = Scope.NOWHERE
 
 _current: contextvars.ContextVar[int | Scope] = contextvars.ContextVar("thesaban_scope", default=NOWHERE)
+_zones: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVar("thesaban_zones", default=None)
 
 
 class OutOfScope(PermissionDenied):
     """A write to a municipality other than the one in scope."""
+
+
+class OutOfZone(OutOfScope):
+    """A write by a zone-limited member that would put a record outside their zones."""
 
 
 def current_scope() -> int | Scope:
@@ -51,20 +63,31 @@ def current_municipality_id() -> int | None:
     return scope if isinstance(scope, int) else None
 
 
-def enter(scope: int | Scope) -> contextvars.Token:
+def current_zones() -> frozenset[int] | None:
+    """The zone ids the current member is limited to, or None when not limited."""
+    return _zones.get()
+
+
+def enter(scope: int | Scope, zones=None) -> tuple[contextvars.Token, contextvars.Token]:
+    """Enter a scope; `zones` (zone ids) limits it further to those zones of the municipality."""
     if not isinstance(scope, (int, Scope)):
         raise TypeError(f"scope must be a municipality id or a Scope, not {scope!r}")
-    return _current.set(scope)
+    if zones is not None and not isinstance(scope, int):
+        raise TypeError("only a municipality's scope can be limited to zones")
+    return _current.set(scope), _zones.set(frozenset(zones) if zones else None)
 
 
-def leave(token: contextvars.Token) -> None:
-    _current.reset(token)
+def leave(token: tuple[contextvars.Token, contextvars.Token]) -> None:
+    scope_token, zones_token = token
+    _zones.reset(zones_token)
+    _current.reset(scope_token)
 
 
 @contextmanager
-def scoped_to(municipality):
-    """Run a block as if inside a request of `municipality` (a Municipality or its id)."""
-    token = enter(getattr(municipality, "pk", municipality))
+def scoped_to(municipality, zones=None):
+    """Run a block as if inside a request of `municipality` (a Municipality or its id), optionally
+    limited to some of its zones (ids), as a zone-limited member's request would be."""
+    token = enter(getattr(municipality, "pk", municipality), zones)
     try:
         yield
     finally:
@@ -98,6 +121,15 @@ def scope_filter(queryset: models.QuerySet, field: str = "municipality_id") -> m
     return queryset.filter(**{field: scope})
 
 
+def zone_filter(queryset: models.QuerySet) -> models.QuerySet:
+    zones = _zones.get()
+    condition = queryset.model.zone_condition(zones) if zones is not None else None
+    if condition is None:
+        return queryset
+    # A semi-join, so that conditions through several rows (an owner's holdings) never duplicate rows.
+    return queryset.filter(pk__in=queryset.model._base_manager.filter(condition).values("pk"))
+
+
 class MunicipalQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
@@ -115,7 +147,7 @@ class MunicipalQuerySet(models.QuerySet):
 
 class MunicipalManager(models.Manager.from_queryset(MunicipalQuerySet)):
     def get_queryset(self):
-        return scope_filter(super().get_queryset())
+        return zone_filter(scope_filter(super().get_queryset()))
 
 
 class MunicipalHistoryManager(HistoryManager):
@@ -149,16 +181,42 @@ class MunicipalModel(models.Model):
 
     objects = MunicipalManager()
 
+    # Lookups from this model to a Zone (e.g. "block__zone"); a row lies in the zones any of them reach.
+    zone_paths: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
         check_writable(self.municipality_id)
-        super().save(*args, **kwargs)
+        if _zones.get() is None or self.zone_condition(_zones.get()) is None:
+            super().save(*args, **kwargs)
+            return
+        if not self._state.adding:
+            self._check_in_zones()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self._check_in_zones()  # refused (and rolled back) if the change moves it out of the zones
 
     def delete(self, *args, **kwargs):
         check_writable(self.municipality_id)
+        if _zones.get() is not None and self.zone_condition(_zones.get()) is not None:
+            self._check_in_zones()
         return super().delete(*args, **kwargs)
+
+    def _check_in_zones(self):
+        if _zones.get() is not None and not type(self).objects.filter(pk=self.pk).exists():
+            raise OutOfZone(_("คุณได้รับสิทธิ์เฉพาะบางเขต: ข้อมูลนี้อยู่นอกเขตที่ได้รับมอบหมาย"))
+
+    @classmethod
+    def zone_condition(cls, zone_ids) -> models.Q | None:
+        """The rows a member limited to `zone_ids` may see; None when this model has no zone."""
+        if not cls.zone_paths:
+            return None
+        condition = models.Q()
+        for path in cls.zone_paths:
+            condition |= models.Q(**{f"{path}__in": zone_ids})
+        return condition
 
     def unique_error_message(self, model_class, unique_check):
         """A duplicate within the municipality is reported on the field, with its value."""

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -43,3 +43,25 @@ def switch_municipality(request):
     if next_url != "home" and not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         next_url = "home"
     return redirect(next_url)
+
+
+@login_required
+def media(request, path: str):
+    """Uploaded files (signboard photos…) only for members who may see the record holding them.
+
+    A file is served when a municipal record visible in the current scope (zone limits included)
+    refers to it; any other path is a 404, whether or not it exists.
+    """
+    from django.apps import apps
+    from django.core.files.storage import default_storage
+    from django.db.models import FileField
+
+    from municipalities.tenancy import MunicipalModel
+
+    for model in apps.get_models():
+        if not issubclass(model, MunicipalModel):
+            continue
+        for field in model._meta.fields:
+            if isinstance(field, FileField) and model.objects.filter(**{field.name: path}).exists():
+                return FileResponse(default_storage.open(path), filename=path.rsplit("/", 1)[-1])
+    raise Http404

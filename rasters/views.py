@@ -5,6 +5,7 @@ from decimal import Decimal
 import folium
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,10 +16,13 @@ from django.views.decorators.http import require_POST
 from maps.offline import new_map
 from maps.offline import render as render_map
 from municipalities.permissions import Capability, can, capability_required
+from municipalities.thai import be_year
 from rasters import exports, selectors, services
+from rasters.flood import affected_household_parcels
 from rasters.forms import FloodAnalysisForm, RasterUploadForm
 from rasters.models import FloodAnalysis, ImpactLayer, Raster, RasterKind, RasterStatus
 from rasters.tiles import render_tile
+from taxes.selectors import current_run, parcel_tax_status
 from works.forms import apply_errors, say_errors
 
 VIEW = Capability.VIEW_REGISTER
@@ -45,6 +49,19 @@ def _raster_layer(raster: Raster, m):
 def _bounds(raster: Raster, municipality):
     box = raster.footprint.intersection(municipality.boundary)
     return (box if not box.empty else raster.footprint).extent
+
+
+def _tax_year(request) -> tuple[int | None, list[int]]:
+    """The tax year to show with a flood analysis (`?tax_year=`, else the current year's run) and the
+    years to choose from; no year for a reader without VIEW_TAXES, who sees no tax at all."""
+    if not can(request, Capability.VIEW_TAXES):
+        return None, []
+    years = selectors.tax_years()
+    try:
+        asked = int(request.GET.get("tax_year", ""))
+    except ValueError:
+        asked = None
+    return (asked if asked in years else selectors.default_tax_year(years)), years
 
 
 @capability_required(VIEW)
@@ -130,27 +147,41 @@ def flood_start(request, pk: int):
 @capability_required(VIEW)
 def flood_detail(request, pk: int):
     analysis = get_object_or_404(FloodAnalysis.objects.select_related("raster", "task"), pk=pk)
-    context = {"analysis": analysis, "raster": analysis.raster}
+    tax_year, tax_years = _tax_year(request)
+    context = {"analysis": analysis, "raster": analysis.raster, "tax_year": tax_year}
     if analysis.is_done:
         m = new_map(bounds=_bounds(analysis.raster, request.municipality))
         _raster_layer(analysis.raster, m)
         for layer in ImpactLayer:
-            data = selectors.impacts_geojson(analysis, layer.value)
+            data = selectors.impacts_geojson(analysis, layer.value, tax_year=tax_year)
             if not data["features"]:
                 continue
             style = LAYER_STYLE[layer]
+            fields = ["code", "kind", "share_pct", "mean_depth_m", "max_depth_m"]
+            aliases = [_("รหัส"), _("ประเภท"), _("ท่วม"), _("ลึกเฉลี่ย (ม.)"), _("ลึกสูงสุด (ม.)")]
+            if tax_year is not None and layer == ImpactLayer.PARCEL:
+                fields.append("tax")
+                aliases.append(_("ภาษีที่ดินฯ ปี %(year)s") % {"year": be_year(tax_year)})
             folium.GeoJson(
                 data,
                 name=f"{layer.label} ({len(data['features'])})",
                 style_function=lambda _f, style=style: style,
                 marker=folium.CircleMarker(radius=6, fill=True),
-                tooltip=folium.GeoJsonTooltip(
-                    fields=["code", "kind", "share_pct", "mean_depth_m", "max_depth_m"],
-                    aliases=[_("รหัส"), _("ประเภท"), _("ท่วม"), _("ลึกเฉลี่ย (ม.)"), _("ลึกสูงสุด (ม.)")],
-                ),
+                tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
             ).add_to(m)
         folium.LayerControl(collapsed=True).add_to(m)
         summary = analysis.summary
+        homes = set(affected_household_parcels(analysis))
+        page = Paginator(selectors.impacts(analysis, ImpactLayer.PARCEL), 50).get_page(request.GET.get("page"))
+        taxes = None
+        if tax_year is not None:
+            taxes = parcel_tax_status(tax_year=tax_year, parcel_ids=[i.parcel_id for i in page])
+            context.update(
+                tax_years=tax_years,
+                tax_run=current_run(tax_year),
+                relief_note=selectors.TAX_RELIEF_NOTE,
+                tax_totals=selectors.tax_totals(analysis, tax_year, sorted(homes)),
+            )
         context.update(
             map=render_map(m),
             layers=[
@@ -164,22 +195,33 @@ def flood_detail(request, pk: int):
             value_at_risk=Decimal(summary["replacement_value_at_risk"]),
             households=summary["households"],
             map_limit=selectors.MAP_LIMIT,
+            page=page,
+            parcels=[
+                selectors.describe(impact, taxes)
+                | {"home": impact.parcel_id in homes, "share_pct": f"{impact.flooded_share:.0%}"}
+                for impact in page
+            ],
         )
     return render(request, "rasters/flood.html", context)
 
 
+def _finished(pk: int) -> FloodAnalysis:
+    return get_object_or_404(FloodAnalysis.objects.select_related("raster"), pk=pk, finished_at__isnull=False)
+
+
 @capability_required(VIEW)
 def flood_xlsx(request, pk: int):
-    analysis = get_object_or_404(FloodAnalysis.objects.select_related("raster"), pk=pk, finished_at__isnull=False)
+    analysis = _finished(pk)
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="flood-impact-{analysis.pk}.xlsx"'
-    exports.workbook(analysis).save(response)
+    exports.workbook(analysis, tax_year=_tax_year(request)[0]).save(response)
     return response
 
 
 @capability_required(VIEW)
 def flood_gpkg(request, pk: int):
-    analysis = get_object_or_404(FloodAnalysis, pk=pk, finished_at__isnull=False)
-    response = HttpResponse(exports.geopackage(analysis), content_type="application/geopackage+sqlite3")
+    analysis = _finished(pk)
+    content = exports.geopackage(analysis, tax_year=_tax_year(request)[0])
+    response = HttpResponse(content, content_type="application/geopackage+sqlite3")
     response["Content-Disposition"] = f'attachment; filename="flood-impact-{analysis.pk}.gpkg"'
     return response

@@ -68,7 +68,7 @@ def _tax_status(column: str, tax_year: int, ids=None) -> dict[int, TaxStatusRow]
     )
     params = [municipality_id, tax_year]
     if ids is not None:
-        sql += f" AND {column} = ANY(%s)"
+        sql += f" AND {column} = ANY(%s::bigint[])"  # bigint like the column, so Postgres hashes the list
         params.append(list(ids))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

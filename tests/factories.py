@@ -27,6 +27,8 @@ from assets.models import (
     Signboard,
     SignboardPhoto,
 )
+from audit.choices import AuthEventKind, PersonalDataAction
+from audit.models import AuthEvent, PersonalDataAccess
 from catalogue.models import CustomField, Dataset, DatasetRecord, MunicipalProfile, NationalExport
 from dataio.models import ImportSession
 from fixtures.demo import juristic_id, national_id
@@ -512,6 +514,27 @@ class NationalExportFactory(PlatformFactory):
     suppressed = 3
 
 
+class AuthEventFactory(PlatformFactory):
+    class Meta:
+        model = AuthEvent
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    kind = AuthEventKind.LOGIN_FAILED
+    username = factory.Sequence(lambda n: f"someone{n}")
+    ip_address = "192.0.2.10"
+
+
+class PersonalDataAccessFactory(PlatformFactory):
+    class Meta:
+        model = PersonalDataAccess
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    action = PersonalDataAction.EXPORT
+    username = factory.Sequence(lambda n: f"officer{n}")
+    record_count = 12
+    detail = "owners.xlsx"
+
+
 def road(municipality, n: int = 0) -> LineString:
     cell = _inside(municipality, n, size=0.0004)
     (x0, y0), (x1, y1) = cell.coords[0][0], cell.coords[0][2]
@@ -560,4 +583,6 @@ FACTORIES = {
     DatasetRecord: DatasetRecordFactory,
     CustomField: CustomFieldFactory,
     NationalExport: NationalExportFactory,
+    AuthEvent: AuthEventFactory,
+    PersonalDataAccess: PersonalDataAccessFactory,
 }

@@ -45,6 +45,15 @@ class Owner(MunicipalModel):
     def __str__(self):
         return self.full_name
 
+    @classmethod
+    def zone_condition(cls, zone_ids):
+        """Owners of a holding in the zones, and owners not yet linked to any holding (just registered)."""
+        return (
+            models.Q(ownerships__parcel__block__zone__in=zone_ids)
+            | models.Q(ownerships__building__parcel__block__zone__in=zone_ids)
+            | models.Q(ownerships__isnull=True)
+        )
+
     @property
     def full_name(self) -> str:
         name = f"{self.title}{self.first_name}"
@@ -100,6 +109,7 @@ class Ownership(MunicipalModel):
     )
 
     history = municipal_history()
+    zone_paths = ("parcel__block__zone", "building__parcel__block__zone")
 
     class Meta:
         verbose_name = _("กรรมสิทธิ์")

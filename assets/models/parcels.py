@@ -12,11 +12,12 @@ from assets.choices import AREA, LAND_USES, DeedType, LineageKind, UseCategory
 from assets.geometry import area_m2, geometry_problem, sq_wah_from_m2
 from assets.models.custom import custom_value_errors, custom_values_field, custom_values_index
 from assets.validators import ParcelCode, validate_parcel_code
+from municipalities.concurrency import Versioned
 from municipalities.models import Block
 from municipalities.tenancy import MunicipalModel, municipal_history
 
 
-class Parcel(MunicipalModel):
+class Parcel(Versioned, MunicipalModel):
     """A land parcel (แปลงที่ดิน) of the tax map, identified by its zone-block-lot code."""
 
     parcel_code = models.CharField(
@@ -67,6 +68,7 @@ class Parcel(MunicipalModel):
     custom = custom_values_field()
 
     history = municipal_history(excluded_fields=["geom_3857"])
+    zone_paths = ("block__zone",)  # a parcel without a block lies in no zone: hidden from zone-limited members
 
     class Meta:
         verbose_name = _("แปลงที่ดิน")
@@ -139,6 +141,7 @@ class LandUse(MunicipalModel):
     )
 
     history = municipal_history()
+    zone_paths = ("parcel__block__zone",)
 
     class Meta:
         verbose_name = _("การใช้ประโยชน์ที่ดิน")
@@ -169,6 +172,7 @@ class ParcelLineage(MunicipalModel):
     recorded_on = models.DateField(_("วันที่"))
 
     history = municipal_history()
+    zone_paths = ("parent__block__zone", "child__block__zone")
 
     class Meta:
         verbose_name = _("ประวัติการแบ่งแยก/รวมแปลง")

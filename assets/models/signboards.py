@@ -53,6 +53,7 @@ class Signboard(MunicipalModel):
     custom = custom_values_field()
 
     history = municipal_history()
+    zone_paths = ("parcel__block__zone",)
 
     class Meta:
         verbose_name = _("ป้าย")
@@ -102,6 +103,8 @@ class SignboardPhoto(MunicipalModel):
     image = models.ImageField(_("รูปภาพ"), upload_to="signboards/%Y/%m/")
     taken_on = models.DateField(_("วันที่ถ่าย"), null=True, blank=True)
     caption = models.CharField(_("คำอธิบาย"), max_length=200, blank=True)
+
+    zone_paths = ("signboard__parcel__block__zone",)
 
     class Meta:
         verbose_name = _("รูปป้าย")

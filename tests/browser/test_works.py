@@ -1,4 +1,5 @@
-"""The engineer's work-order list and the flood map, in a real browser, with nothing fetched off 127.0.0.1.
+"""The engineer's work-order list and the flood map (with the tax of flooded parcels for an executive),
+in a real browser, with nothing fetched off 127.0.0.1.
 
 These tests commit their own data (transactional), so the server process sees it; they run last.
 """
@@ -15,6 +16,7 @@ from django.utils import timezone
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
 from rasters import flood, services
+from taxes.services import assessment_run
 from tests.browser.conftest import log_in
 from tests.factories import (
     TEST_PASSWORD,
@@ -26,7 +28,15 @@ from tests.factories import (
     ParcelFactory,
     WorkOrderFactory,
 )
-from tests.rasters.rasterdata import as_upload, bangkok_boundary, flood_depth_from_dem, from_crs
+from tests.rasters.rasterdata import (
+    as_upload,
+    bangkok_boundary,
+    flood_depth_from_dem,
+    from_crs,
+    run_analysis,
+    scenario_flood_raster,
+)
+from tests.taxes import scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TODAY = timezone.localdate()
@@ -111,4 +121,43 @@ def test_an_engineer_reads_the_flood_map_of_water_at_5_m_over_khlong_toei(page):
     with page.expect_download() as download:
         page.click("text=ส่งออก XLSX")
     assert download.value.suggested_filename == f"flood-impact-{analysis.pk}.xlsx"
+    assert page.outside_requests == []
+
+
+def test_an_executive_reads_the_tax_of_flooded_parcels_on_the_flood_map(page):
+    town, _people, parcels, _sign = scenario.build()
+    executive = MembershipFactory(municipality=town, role=Role.EXECUTIVE, user__username="flood-executive").user
+    engineer = MembershipFactory(municipality=town, role=Role.ENGINEER).user
+    path = scenario_flood_raster(town, parcels, Path(tempfile.mkdtemp()) / "scenario-flood.tif")
+    with scoped_to(town):
+        assessment_run(municipality=town, tax_year=2026)
+    analysis = run_analysis(town, engineer, path, "0.50")
+
+    log_in(page, executive.username, TEST_PASSWORD)
+    page.goto(f"{page.base_url}/rasters/flood/{analysis.pk}/?tax_year=2026")
+    page.wait_for_function(f"{DRAWN} > 0")
+    assert page.locator("[data-figure=parcel-tax]").inner_text() == "1,204.00"
+    assert page.locator("[data-figure=household-tax]").inner_text() == "652.00"
+    assert "มาตรา 56–57" in page.locator("[data-note=relief]").inner_text()
+    assert page.locator("tr[data-parcel='01A008'] .tax-status").inner_text() == "ยังไม่ประเมิน"
+    # Hover parcel 01A002 beside its house (the house is a layer of its own): its tax in the tooltip.
+    page.locator(".map-box").scroll_into_view_if_needed()
+    x, y = page.evaluate(
+        """code => {
+          for (const group of Object.values(window).filter(v => v instanceof L.GeoJSON)) {
+            for (const layer of group.getLayers()) {
+              if (layer.feature.properties.code !== code) continue;
+              const b = layer.getBounds(), map = layer._map;
+              const west = b.getWest() + (b.getEast() - b.getWest()) * 0.12;
+              const p = map.latLngToContainerPoint([b.getCenter().lat, west]);
+              const box = map.getContainer().getBoundingClientRect();
+              return [box.left + p.x, box.top + p.y];
+            }
+          }
+        }""",
+        "01A002",
+    )
+    page.mouse.move(x, y)
+    tooltip = page.wait_for_selector(".leaflet-tooltip")
+    assert "01A002" in tooltip.inner_text() and "552.00 บาท (ประเมินแล้ว)" in tooltip.inner_text()
     assert page.outside_requests == []

@@ -148,7 +148,6 @@ class OpenDataTests(TestCase):
             with self.assertRaises(ValidationError):
                 services.dataset_update(dataset=markets, acting_user=None, licence=Licence.NOT_OPEN)
 
-
     def test_every_layer_starts_internal_until_the_municipality_publishes_it(self):
         fresh = MunicipalityFactory()
         with scoped_to(fresh):

@@ -1,6 +1,8 @@
 """Rasters for the tests: the real Bangkok DEM and Sentinel-2 image, flood depth derived from the DEM,
-small synthetic GeoTIFFs, and an independent computation of the zonal statistics to check against."""
+small synthetic GeoTIFFs, an independent computation of the zonal statistics to check against, and
+the tax engine's scenario town laid on a synthetic flood."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +11,11 @@ import shapely
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pyproj import Transformer
-from rasterio.transform import rowcol
+from rasterio.transform import from_origin, rowcol
+
+from assets.models import Building, Parcel
+from municipalities.tenancy import scoped_to
+from rasters import flood, services
 
 DATA = Path(__file__).resolve().parents[2] / "fixtures" / "data" / "raster"
 DEM = DATA / "bangkok_khlongtoei_aster_gdem_v3.tif"
@@ -100,3 +106,36 @@ def from_crs(geom, crs, *, multi=False) -> GEOSGeometry:
     if multi and wgs.geom_type == "Polygon":
         wgs = shapely.MultiPolygon([wgs])
     return GEOSGeometry(memoryview(shapely.to_wkb(wgs)), srid=4326)
+
+
+def run_analysis(municipality, user, path: Path, threshold: str, kind="flood_depth"):
+    """Upload, convert and analyse a flood raster through the real services; the finished analysis."""
+    with scoped_to(municipality):
+        raster = services.raster_upload(
+            municipality=municipality, acting_user=user, upload=as_upload(path), name=path.stem, kind=kind
+        )
+        services.raster_convert(raster=raster)
+        analysis = services.flood_analysis_start(raster=raster, threshold_m=Decimal(threshold), acting_user=user)
+        flood.flood_analyse(analysis=analysis)
+        analysis.refresh_from_db()
+    return analysis
+
+
+# The tax engine's scenario (tests/taxes/scenario.py) on a row of 20 m parcels, water 1 m deep over five.
+SCENARIO_ORDER = ["01A001", "01A002", "01A003", "01A004", "01A005", "01A006", "01A007", "01A008"]
+SCENARIO_FLOODED = {"01A001", "01A002", "01A003", "01A007", "01A008"}
+
+
+def scenario_flood_raster(municipality, parcels: dict, target: Path, crs="EPSG:32647") -> Path:
+    """Move the scenario's parcels (and their buildings) into a row near the town's centre, one per
+    2 × 2 cells of 10 m, and write a flood raster 1 m deep over SCENARIO_FLOODED, dry elsewhere."""
+    lon, lat = municipality.boundary.centroid.coords
+    x0, y0 = (round(v, -1) for v in Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat))
+    depth = np.zeros((2, 2 * len(SCENARIO_ORDER)), dtype=np.float32)
+    for n, code in enumerate(SCENARIO_ORDER):
+        box = shapely.box(x0 + 20 * n + 2, y0 - 18, x0 + 20 * n + 18, y0 - 2)
+        Parcel._base_manager.filter(pk=parcels[code].pk).update(geom=from_crs(box, crs, multi=True))
+        Building._base_manager.filter(parcel=parcels[code]).update(footprint=from_crs(box.buffer(-4), crs))
+        if code in SCENARIO_FLOODED:
+            depth[:, 2 * n : 2 * n + 2] = 1.0
+    return write_tif(target, depth, crs=crs, transform=from_origin(x0, y0, 10.0, 10.0))

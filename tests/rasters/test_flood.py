@@ -32,30 +32,18 @@ from tests.factories import (
     ParcelFactory,
 )
 from tests.rasters.rasterdata import (
-    as_upload,
     bangkok_boundary,
     expected_stats,
     flood_depth_from_dem,
     from_crs,
     read_depth,
+    run_analysis,
     to_crs,
     write_tif,
 )
 
 UTM = "EPSG:32647"
 CELL = 10.0
-
-
-def run_analysis(municipality, user, path: Path, threshold: str, kind="flood_depth"):
-    with scoped_to(municipality):
-        raster = services.raster_upload(
-            municipality=municipality, acting_user=user, upload=as_upload(path), name=path.stem, kind=kind
-        )
-        services.raster_convert(raster=raster)
-        analysis = services.flood_analysis_start(raster=raster, threshold_m=Decimal(threshold), acting_user=user)
-        flood.flood_analyse(analysis=analysis)
-        analysis.refresh_from_db()
-    return analysis
 
 
 def impacts_by_target(analysis, layer) -> dict[int, FloodImpact]:
@@ -179,6 +167,7 @@ class BangkokFloodTests(TestCase):
     def setUpTestData(cls):
         cls.bangkok = MunicipalityFactory(boundary=bangkok_boundary())
         cls.engineer = MembershipFactory(municipality=cls.bangkok, role=Role.ENGINEER).user
+        cls.executive = MembershipFactory(municipality=cls.bangkok, role=Role.EXECUTIVE).user
         cls.outsider = MembershipFactory(role=Role.ENGINEER).user
         west, south, east, north = cls.bangkok.boundary.extent
         step_x, step_y = (east - west) / 16, (north - south) / 15
@@ -240,6 +229,15 @@ class BangkokFloodTests(TestCase):
         self.client.login(username=self.outsider.username, password=TEST_PASSWORD)
         assert self.client.get(reverse("rasters:flood", args=[self.analysis.pk])).status_code == 404
         assert self.client.get(reverse("rasters:flood-xlsx", args=[self.analysis.pk])).status_code == 404
+
+    def test_an_executive_of_a_town_never_assessed_sees_every_flooded_parcel_as_not_assessed(self):
+        self.client.login(username=self.executive.username, password=TEST_PASSWORD)
+        page = self.client.get(reverse("rasters:flood", args=[self.analysis.pk])).content.decode()
+        flooded = self.analysis.summary["flooded"]["parcel"]
+        assert 'data-figure="parcel-tax">—<' in page and 'data-figure="household-tax">—<' in page
+        assert f'data-figure="parcels-not-assessed">ยังไม่ประเมิน {flooded} แปลง<' in page
+        assert "ยังไม่มีรอบประเมินภาษีปี" in page
+        assert page.count('<td class="tax-status">ยังไม่ประเมิน</td>') == min(flooded, 50)  # one page of the table
 
     def test_the_xlsx_export_lists_every_flooded_feature_and_the_households(self):
         self.client.login(username=self.engineer.username, password=TEST_PASSWORD)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0001_initial'),
+        ('assets', '0002_parcel_version'),
         ('municipalities', '0001_initial'),
     ]
 
