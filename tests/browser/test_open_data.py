@@ -19,8 +19,8 @@ def test_a_resident_finds_lam_phayas_streetlights_sees_them_on_a_map_and_downloa
     page.click('[data-dataset="730514-infrastructure-streetlight"] h2 a')
     page.wait_for_load_state("networkidle")
     assert "ไฟฟ้าส่องสว่าง" in page.locator("h1").inner_text()
-    page.wait_for_function(f"{DRAWN} > 0")
-    drawn = page.evaluate(DRAWN)
+    page.wait_for_function(f"() => {DRAWN} > 0")  # the function form: no eval under the CSP
+    drawn = page.evaluate(f"() => {DRAWN}")
     assert 0 < drawn <= 500  # a bounded sample, never the whole layer inline
     assert int(page.locator(".record-count").inner_text().replace(",", "")) >= drawn
     with page.expect_download() as download:

@@ -28,13 +28,15 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
+from catalogue.customfields import MODEL_LAYERS
 from municipalities.choices import Role
+from municipalities.models import Municipality
 from municipalities.permissions import capabilities_of
 from municipalities.tenancy import MunicipalModel, platform_scope
 from tests.factories import FACTORIES, MembershipFactory, MunicipalityFactory
 
 # Pages anyone may open, each with the reason. (Static files are served by WhiteNoise outside the
-# urlconf; an open-data portal will be listed here when it exists.)
+# urlconf.)
 PUBLIC = {
     "login": "the login form; it lists only the names of the municipalities served",
     "admin:login": "the admin's login form",
@@ -42,6 +44,21 @@ PUBLIC = {
     "admin:logout": "logging out shows nothing",
     "set_language": "switches the interface language (Django i18n)",
     "privacy": "the PDPA privacy notice must be public (PDPA s.23)",
+    # The open data (catalogue/public.py, catalogue/ogc.py): datasets a municipality classified public,
+    # their public columns only; anything else is a 404. OGC API adds a token holder's internal ones.
+    "open:index": "the open-data portal: public datasets only",
+    "open:dataset": "a public dataset's page and map preview",
+    "open:download": "a public dataset's download (GeoJSON, GeoPackage, CSV)",
+    "open:catalog-json": "DCAT metadata of the public datasets, for harvesters",
+    "open:ckan-package-list": "CKAN action API: names of the public datasets",
+    "open:ckan-package-show": "CKAN action API: metadata of one public dataset",
+    "open:ckan-help": "CKAN action API: help texts",
+    "ogc:landing": "OGC API – Features landing page, no data",
+    "ogc:conformance": "OGC API – Features conformance classes, no data",
+    "ogc:collections": "public datasets, plus the token holder's own municipality's internal ones",
+    "ogc:collection": "one served dataset's description",
+    "ogc:items": "one served dataset's features",
+    "ogc:item": "one feature of a served dataset",
 }
 
 # Pages for any logged-in member, without a capability: each shows only what the member's own
@@ -72,6 +89,11 @@ def _history_id(obj):
         return history.filter(id=obj.pk).values_list("history_id", flat=True).first() or 1
 
 
+def _municipality_code(obj) -> str:
+    municipality = obj if isinstance(obj, Municipality) else getattr(obj, "municipality", None)
+    return getattr(municipality, "code", "000000")
+
+
 def _file_of(obj):
     names = [getattr(obj, f.name).name for f in obj._meta.fields if isinstance(f, FileField) and getattr(obj, f.name)]
     return names[0] if names else "nothing/here.jpg"
@@ -87,6 +109,14 @@ PARAMETERS: dict[str, Callable] = {
     "path": _file_of,
     "url": lambda obj: f"{obj._meta.app_label}/{obj._meta.model_name}/{obj.pk}/",
     "format": lambda obj: "json",
+    # The catalogue's routes name a dataset by its key (the victim's own uploaded one, or a key that
+    # names nothing), open data by the municipality's code too, register records by their layer.
+    "key": lambda obj: getattr(obj, "key", "no-such-dataset"),
+    "code": lambda obj: _municipality_code(obj),
+    "identifier": lambda obj: f"{_municipality_code(obj)}-{getattr(obj, 'key', 'no-such-dataset')}",
+    "fmt": lambda obj: "csv",
+    "layer": lambda obj: MODEL_LAYERS.get(type(obj).__name__, "parcels"),
+    "fid": lambda obj: obj.pk,
 }
 
 DENIED = {401, 403, 404, 405}
