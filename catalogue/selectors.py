@@ -20,6 +20,7 @@ from catalogue.choices import Classification
 from catalogue.customfields import fields_for, sql_select
 from catalogue.models import Dataset, MunicipalProfile
 from catalogue.sources import SOURCES, UPLOAD, Source
+from municipalities.tenancy import current_zones
 
 UPLOAD_CASTS = {"integer": "bigint", "decimal": "numeric", "boolean": "boolean", "date": "date"}
 
@@ -120,7 +121,8 @@ ZONE_SUMMARY = """(
 
 
 def query_of(dataset: Dataset, *, internal: bool) -> Query:
-    """The SELECT of a dataset's rows; `internal` adds the columns only the municipality sees."""
+    """The SELECT of a dataset's rows; `internal` adds the columns only the municipality sees, and
+    keeps a zone-limited member to their zones (public reads give every row of a public dataset)."""
     params = {"m": dataset.municipality_id}
     if dataset.source == UPLOAD:
         columns = [
@@ -147,6 +149,11 @@ def query_of(dataset: Dataset, *, internal: bool) -> Query:
         ]
     table = f"{ZONE_SUMMARY} t" if source.zone_summary else f"{source.table} t"
     where = ["t.municipality_id = %(m)s"] + ([source.where] if source.where else [])
+    zones = current_zones()
+    if internal and zones is not None and source.zone_sql:
+        # A zone-limited member reads what the default manager would show them (municipalities/tenancy.py).
+        where.append(source.zone_sql)
+        params["zones"] = sorted(zones)
     return Query(columns, table, where, params, source.geometry)
 
 

@@ -36,6 +36,16 @@ class Source:
     custom_layer: str | None = None  # register layer whose custom fields are columns too
     personal: bool = False  # never public, never served: only counted
     zone_summary: bool = False  # rows are the per-zone tax summary (catalogue.selectors), not table rows
+    # The rows a zone-limited member sees (ids in %(zones)s), as the model's `zone_paths` say; "" when the
+    # layer is town-wide (infrastructure, rasters).
+    zone_sql: str = ""
+
+
+IN_ZONES_BY_BLOCK = "t.block_id IN (SELECT b.id FROM municipalities_block b WHERE b.zone_id = ANY(%(zones)s))"
+IN_ZONES_BY_PARCEL = (
+    "t.parcel_id IN (SELECT p.id FROM assets_parcel p JOIN municipalities_block b ON b.id = p.block_id "
+    "WHERE b.zone_id = ANY(%(zones)s))"
+)
 
 
 def _infrastructure(kind: InfrastructureKind) -> Source:
@@ -85,6 +95,7 @@ SOURCES: dict[str, Source] = {
             geometry_type="MultiPolygon",
             columns=(("zone_code", "t.code"), ("name", "t.name")),
             open_data=True,
+            zone_sql="t.id = ANY(%(zones)s)",
             keywords=("แผนที่ภาษี", "เขต", "tax map"),
         ),
         Source(
@@ -99,6 +110,7 @@ SOURCES: dict[str, Source] = {
             geometry_type="MultiPolygon",
             columns=(("block_code", "t.code"), ("zone_code", "left(t.code, 2)")),
             open_data=True,
+            zone_sql="t.zone_id = ANY(%(zones)s)",
             keywords=("แผนที่ภาษี", "เขตย่อย", "tax map"),
         ),
         Source(
@@ -127,6 +139,7 @@ SOURCES: dict[str, Source] = {
             where="t.retired_on IS NULL",
             keywords=("ที่ดิน", "แผนที่ภาษี", "parcel"),
             custom_layer="parcels",
+            zone_sql=IN_ZONES_BY_BLOCK,
         ),
         Source(
             key="buildings",
@@ -149,6 +162,7 @@ SOURCES: dict[str, Source] = {
             internal_columns=(("house_number", "t.house_number"), ("price_per_m2", "t.price_per_m2")),
             keywords=("อาคาร", "สิ่งปลูกสร้าง", "building"),
             custom_layer="buildings",
+            zone_sql=IN_ZONES_BY_PARCEL,
         ),
         Source(
             key="signboards",
@@ -173,6 +187,7 @@ SOURCES: dict[str, Source] = {
             where="t.removed_on IS NULL",
             keywords=("ป้าย", "signboard"),
             custom_layer="signboards",
+            zone_sql=IN_ZONES_BY_PARCEL,
         ),
         *(_infrastructure(kind) for kind in InfrastructureKind),
         Source(
@@ -219,6 +234,7 @@ SOURCES: dict[str, Source] = {
             ),
             keywords=("ภาษีที่ดินและสิ่งปลูกสร้าง", "รายได้", "tax"),
             zone_summary=True,
+            zone_sql="t.id = ANY(%(zones)s)",
         ),
         Source(
             key="owners",
