@@ -7,6 +7,7 @@ public may see: a public dataset's public columns, without custom fields marked 
 
 import datetime
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ import pandas as pd
 import shapely
 from django.db import connection
 from django.db.models import Q
+from stdnum.th import pin
 
 from catalogue.choices import Classification
 from catalogue.customfields import fields_for, sql_select
@@ -266,3 +268,43 @@ def extent_of(dataset: Dataset) -> tuple[float, float, float, float] | None:
     if box is None or box[0] is None:
         return None
     return tuple(box)
+
+
+# Personal data in an uploaded dataset ------------------------------------------------------------------
+
+ID_LIKE = r"[0-9]([ -]?[0-9]){12}"  # 13 digits, maybe grouped as 1-2345-67890-12-3
+PERSONAL_SQL = f"""
+WITH names AS (  -- how the municipality's owners (people, not companies) are written
+    SELECT o.first_name || ' ' || o.last_name AS name FROM assets_owner o
+    WHERE o.municipality_id = %(m)s AND o.kind = 'person' AND o.last_name <> ''
+    UNION
+    SELECT o.title || o.first_name || ' ' || o.last_name FROM assets_owner o
+    WHERE o.municipality_id = %(m)s AND o.kind = 'person' AND o.last_name <> ''
+)
+SELECT r.row_no, a.key, a.value, a.value ~ '{ID_LIKE}' AS id_like
+FROM catalogue_datasetrecord r
+CROSS JOIN LATERAL jsonb_each_text(r.attributes) a
+WHERE r.municipality_id = %(m)s AND r.dataset_id = %(dataset)s
+  AND (a.value ~ '{ID_LIKE}' OR btrim(a.value) IN (SELECT name FROM names))
+ORDER BY r.row_no
+"""
+
+
+def personal_values(dataset: Dataset, *, limit: int = 20) -> list[tuple[int, str]]:
+    """(row, column) of an uploaded dataset's values that are personal data: a valid Thai personal ID
+    (checksum per stdnum.th.pin), or the full name of one of the municipality's owners."""
+    if not dataset.is_upload or dataset.pk is None:
+        return []
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(PERSONAL_SQL, {"m": dataset.municipality_id, "dataset": dataset.pk})
+        for row_no, column, value, id_like in cursor:
+            if id_like and not any(
+                pin.is_valid(re.sub(r"[ -]", "", m.group()))
+                for m in re.finditer(rf"(?<![0-9]){ID_LIKE}(?![0-9])", value)
+            ):
+                continue
+            found.append((row_no, column))
+            if len(found) == limit:
+                break
+    return found

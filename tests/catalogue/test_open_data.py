@@ -3,18 +3,21 @@ in the shapes harvesters expect (validated with JSON Schema, and as RDF with rdf
 
 import io
 import json
+import random
 from pathlib import Path
 
 import geopandas as gpd
 import jsonschema
 import pandas as pd
 import rdflib
+from django.core.exceptions import ValidationError
 from django.test import TestCase
-from rdflib.namespace import DCAT, DCTERMS, RDF
+from rdflib import namespace as rdf_terms  # (module-level DCAT names upset pytest's collection)
 
 from catalogue import services
 from catalogue.choices import Classification, Licence
 from catalogue.models import Dataset
+from fixtures.demo import national_id
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
 from tests.factories import (
@@ -75,12 +78,12 @@ class OpenDataTests(TestCase):
             not {f"{self.town.code}-informants", f"{self.town.code}-parcels", f"{self.town.code}-owners"} & identifiers
         )
         graph = rdflib.Graph().parse(data=response.content, format="json-ld")
-        datasets = set(graph.subjects(RDF.type, DCAT.Dataset))
+        datasets = set(graph.subjects(rdf_terms.RDF.type, rdf_terms.DCAT.Dataset))
         assert len(datasets) == len(identifiers)
         for node in datasets:
-            assert graph.value(node, DCTERMS.title) is not None
-            distributions = list(graph.objects(node, DCAT.distribution))
-            assert any(graph.value(d, DCAT.downloadURL) for d in distributions)
+            assert graph.value(node, rdf_terms.DCTERMS.title) is not None
+            distributions = list(graph.objects(node, rdf_terms.DCAT.distribution))
+            assert any(graph.value(d, rdf_terms.DCAT.downloadURL) for d in distributions)
         markets = next(d for d in data["dcat:dataset"] if d["dct:identifier"].endswith("-markets"))
         assert markets["dct:license"]["@id"] == "https://creativecommons.org/licenses/by/4.0/"
         assert {"@value": "ตลาดสด", "@language": "th"} in markets["dct:title"]
@@ -136,8 +139,6 @@ class OpenDataTests(TestCase):
                 assert secret not in text
 
     def test_personal_data_can_never_be_published(self):
-        from django.core.exceptions import ValidationError
-
         with scoped_to(self.town):
             owners = Dataset.objects.get(source="owners")
             with self.assertRaises(ValidationError):
@@ -204,3 +205,57 @@ class CataloguePageTests(TestCase):
         ]
         table = pd.read_csv(io.BytesIO(self.client.get(f"/catalogue/{dataset.key}/download.csv").content))
         assert list(table["นักเรียน"]) == [320, 85]
+
+
+class PersonalDataNeverPublishedTests(TestCase):
+    """An officer uploads a survey: the national IDs or owners' names in it keep it off the portal."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.town = MunicipalityFactory(name_th="หนองส่วนตัว")
+        cls.admin = MembershipFactory(municipality=cls.town, role=Role.ADMIN).user
+        cls.owner = OwnerFactory(municipality=cls.town, title="นาง", first_name="มาลีลับ", last_name="ศรีสุข")
+
+    def upload(self, rows: str, classification: str):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        self.client.login(username=self.admin.username, password=TEST_PASSWORD)
+        return self.client.post(
+            "/catalogue/upload/",
+            {
+                "title_th": "สำรวจร้านค้า",
+                "owner_department": "กองสาธารณสุข",
+                "update_frequency": "annual",
+                "classification": classification,
+                "licence": "cc-by" if classification == "public" else "other-closed",
+                "file": SimpleUploadedFile("shops.csv", ("ร้าน,ผู้ติดต่อ,ลูกจ้าง\n" + rows).encode("utf-8")),
+            },
+        )
+
+    def test_a_public_upload_with_a_national_id_is_refused_and_nothing_is_kept(self):
+        pid = national_id(random.Random(8))
+        grouped = f"{pid[0]}-{pid[1:5]}-{pid[5:10]}-{pid[10:12]}-{pid[12]}"
+        response = self.upload(f"ร้านข้าวแกง,เลขบัตร {grouped},3\nร้านกาแฟ,-,1\n", "public")
+        assert response.status_code == 200
+        errors = response.context["form"].errors["classification"][0]
+        assert "แถว 1 คอลัมน์ ผู้ติดต่อ" in errors
+        with scoped_to(self.town):
+            assert not Dataset.objects.filter(title_th="สำรวจร้านค้า").exists()
+
+    def test_an_internal_upload_naming_an_owner_cannot_be_made_public_later(self):
+        assert self.upload("ร้านข้าวแกง,นางมาลีลับ ศรีสุข,3\nร้านกาแฟ,-,1\n", "internal").status_code == 302
+        with scoped_to(self.town):
+            dataset = Dataset.objects.get(title_th="สำรวจร้านค้า")
+            with self.assertRaises(ValidationError) as caught:
+                services.dataset_update(
+                    dataset=dataset, acting_user=self.admin, classification=Classification.PUBLIC, licence=Licence.CC_BY
+                )
+            assert "classification" in caught.exception.message_dict
+            dataset.refresh_from_db()
+            assert dataset.classification == Classification.INTERNAL
+
+    def test_numbers_that_are_not_national_ids_do_not_stop_publishing(self):
+        # 13 digits with a wrong check digit (a meter number), a juristic ID (starts with 0): not personal
+        response = self.upload("ร้านข้าวแกง,1234567890123,3\nบริษัท ก จำกัด,0105551234567,12\n", "public")
+        assert response.status_code == 302
+        assert "สำรวจร้านค้า" in self.client.get("/open/", {"municipality": self.town.code}).content.decode()
