@@ -244,9 +244,13 @@ def record_custom_set(*, record, acting_user, values: dict, partial: bool = Fals
 # Uploaded datasets -------------------------------------------------------------------------------
 
 
+# The catalogue's own pages under /catalogue/<key>/: no uploaded dataset may take their names.
+PAGE_NAMES = {"upload", "fields", "settings", "national", "records"}
+
+
 def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
-    return slug[:50] or "dataset"
+    slug = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:50] or "dataset"
+    return f"{slug}-data" if slug in PAGE_NAMES else slug
 
 
 def _column_type(values: pd.Series) -> str:

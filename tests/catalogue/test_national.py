@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.test import override_settings
 
@@ -105,6 +105,9 @@ def test_no_name_id_address_or_record_code_of_the_demo_owners_is_anywhere_in_a_p
         long_secrets = {v for _f, _l, nid, address, phone in owners for v in (nid, address, phone) if v}
         values = list(_strings(folder))
         assert values
+        personal_fields = {f.name for f in Owner._meta.concrete_fields} - {"id", "municipality", "kind"}
+        personal_fields |= {"parcel_code", "deed_number", "land_number", "signboard_code", "business_name"}
+        assert personal_fields & set(values) == set()  # no such column in a table or the data dictionary
         for value in values:
             assert value not in names, value
             assert value not in codes and value not in businesses, value
@@ -183,6 +186,12 @@ def test_the_commands_write_packages_and_the_national_page_shows_them(packages, 
         client.login(username=executive.username, password=TEST_PASSWORD)
         page = client.get("/catalogue/national/").content.decode()
     assert "นครปฐม" in page and "นครสวรรค์" in page and "leaflet" in page
+
+
+def test_an_unknown_municipality_code_is_refused(tmp_path):
+    with pytest.raises(CommandError, match="999999"):
+        call_command("export_national", "--year", str(YEAR), "--municipality", "999999", "--out", str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_every_manifest_follows_the_published_schema(packages):

@@ -12,25 +12,32 @@ from municipalities.tenancy import platform_scope, scoped_to
 
 class Command(BaseCommand):
     help = (
-        "เขียนชุดข้อมูลสรุประดับประเทศของเทศบาล (ไม่มีข้อมูลส่วนบุคคล) / Write a municipality's anonymised "
-        "aggregate package for the national roll-up (GeoParquet + JSON, docs/NATIONAL_PACKAGE.md)."
+        "เขียนชุดข้อมูลสรุประดับประเทศของเทศบาล (ไม่มีข้อมูลส่วนบุคคล) / Write the municipality's anonymised "
+        "aggregate package for the national roll-up (GeoParquet + JSON, docs/NATIONAL_PACKAGE.md): of every "
+        "municipality on this platform (one on its own PostGIS), or of those named with --municipality."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True, help="Tax year (C.E.), e.g. 2026.")
-        parser.add_argument("--municipality", action="append", help="Municipality code (DOPA); repeat for several.")
-        parser.add_argument("--all", action="store_true", help="Every municipality of this platform.")
+        parser.add_argument(
+            "--municipality", action="append", help="Municipality code (DOPA); repeat for several. Default: all."
+        )
         parser.add_argument(
             "--out", type=Path, default=None, help="Folder for the packages (default var/national/packages)."
         )
 
-    def handle(self, *args, year, municipality, all, out, **options):
+    def handle(self, *args, year, municipality, out, **options):
         out = out or Path(settings.NATIONAL_ROLLUP_DIR) / "packages"
         with platform_scope():
-            chosen = Municipality.objects.all() if all else Municipality.objects.filter(code__in=municipality or [])
+            chosen = Municipality.objects.all()
+            if municipality:
+                chosen = chosen.filter(code__in=municipality)
             chosen = list(chosen.order_by("code"))
-        if not chosen:
-            raise CommandError("ระบุ --municipality CODE หรือ --all / give --municipality CODE or --all")
+        unknown = set(municipality or []) - {m.code for m in chosen}
+        if unknown or not chosen:
+            raise CommandError(
+                f"ไม่พบเทศบาลรหัส {', '.join(sorted(unknown)) or '-'} / no municipality with code(s) {sorted(unknown)}"
+            )
         for m in chosen:
             with scoped_to(m):
                 folder = national.write_package(m, tax_year=year, out_dir=out)
