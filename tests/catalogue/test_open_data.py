@@ -206,6 +206,24 @@ class CataloguePageTests(TestCase):
         table = pd.read_csv(io.BytesIO(self.client.get(f"/catalogue/{dataset.key}/download.csv").content))
         assert list(table["นักเรียน"]) == [320, 85]
 
+    def test_an_upload_named_like_a_catalogue_page_gets_a_key_of_its_own(self):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        self.client.login(username=self.admin.username, password=TEST_PASSWORD)
+        response = self.client.post(
+            "/catalogue/upload/",
+            {
+                "title_th": "การตั้งค่าเครื่องสูบน้ำ",
+                "owner_department": "กองช่าง",
+                "update_frequency": "annual",
+                "classification": "internal",
+                "licence": "other-closed",
+                "file": SimpleUploadedFile("settings.csv", "เครื่อง,แรงม้า\nสถานี 1,40\n".encode()),
+            },
+        )
+        assert response.status_code == 302 and response["Location"] == "/catalogue/settings-data/"
+        assert "การตั้งค่าเครื่องสูบน้ำ" in self.client.get("/catalogue/settings-data/").content.decode()
+
 
 class PersonalDataNeverPublishedTests(TestCase):
     """An officer uploads a survey: the national IDs or owners' names in it keep it off the portal."""
