@@ -27,11 +27,11 @@ def _public(code: str, key: str):
 @require_GET
 def index(request):
     code = request.GET.get("municipality") or None
-    datasets = services.dataset_refresh(selectors.public_datasets(code))
     municipalities = Municipality._base_manager.filter(
         pk__in=selectors.public_datasets().values("municipality_id")
     ).order_by("name_th")
-    page = Paginator(datasets, 30).get_page(request.GET.get("page"))
+    page = Paginator(selectors.public_datasets(code), 30).get_page(request.GET.get("page"))
+    page.object_list = services.dataset_refresh(page.object_list)  # recount only what this page shows
     return render(
         request,
         "catalogue/portal_index.html",

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.generics import ListAPIView
@@ -79,14 +80,14 @@ class RecordCustomValues(MunicipalAPIMixin, APIView):
     def patch(self, request, layer: str, pk: int):
         record = self._record(layer, pk)
         if not can(request, RECORD_EDIT.get(layer, Capability.EDIT_REGISTER)):
-            return Response({"detail": "ไม่มีสิทธิ์แก้ไขชั้นข้อมูลนี้"}, status=403)
+            return Response({"detail": _("ไม่มีสิทธิ์แก้ไขชั้นข้อมูลนี้")}, status=403)
         values = request.data.get("custom", request.data)
         if not isinstance(values, dict):
-            raise APIValidationError({"custom": ["ต้องเป็นชุดชื่อและค่า"]})
+            raise APIValidationError({"custom": [_("ข้อมูลที่กำหนดเองต้องเป็นชุดชื่อและค่า")]})
         if not can(request, Capability.VIEW_PERSONAL_DATA):
             personal = {f.key for f in customfields.fields_for(record.municipality_id, layer) if f.personal}
             if personal & set(values):
-                return Response({"detail": "ไม่มีสิทธิ์แก้ไขข้อมูลส่วนบุคคล"}, status=403)
+                return Response({"detail": _("ไม่มีสิทธิ์แก้ไขข้อมูลส่วนบุคคล")}, status=403)
         try:
             services.record_custom_set(record=record, acting_user=request.user, values=values, partial=True)
         except ValidationError as error:
