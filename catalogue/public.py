@@ -89,12 +89,46 @@ def package_show(request):
     return _ckan(request, "package_show", dcat.package(request, found))
 
 
+SEARCH_ROWS, SEARCH_MAX_ROWS = 10, 1000  # CKAN's defaults for package_search
+
+
+@require_GET
+def package_search(request):
+    """CKAN's `package_search`, as ckanext-harvest's CKAN harvester pages through it (`rows`, `start`,
+    `sort=id asc`, and `fq` with `metadata_modified:[<since> TO *]` and `organization:` terms)."""
+    try:
+        rows = min(int(request.GET.get("rows", SEARCH_ROWS)), SEARCH_MAX_ROWS)
+        start = int(request.GET.get("start", 0))
+        if rows < 0 or start < 0:
+            raise ValueError
+        found = selectors.search_public_datasets(q=request.GET.get("q", ""), fq=request.GET.get("fq", ""))
+    except ValueError:
+        return _ckan(request, "package_search", {"__type": "Validation Error", "message": "Invalid search"}, status=409)
+    page = services.dataset_refresh(found[start : start + rows])
+    return _ckan(
+        request,
+        "package_search",
+        {
+            "count": found.count(),
+            "sort": "id asc",
+            "results": [dcat.package(request, d) for d in page],
+            "facets": {},
+            "search_facets": {},
+        },
+    )
+
+
 @require_GET
 def help_show(request):
     name = request.GET.get("name", "")
     texts = {
         "package_list": "Return a list of the names of the site's public datasets (packages).",
         "package_show": "Return the metadata of a dataset (package) and its resources. :param id: the dataset name",
+        "package_search": (
+            "Search the public datasets. :param q: words in titles, descriptions or keywords; :param fq: "
+            "metadata_modified:[<ISO date> TO *] and organization:<name> terms (a leading - excludes); "
+            ":param rows: at most 1000 (default 10); :param start: offset. Sorted by id."
+        ),
     }
     if name not in texts:
         return _ckan(request, "help_show", {"__type": "Not Found Error", "message": "Not found"}, status=404)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("catalog.json", public.catalog_json, name="catalog-json"),
     path("api/3/action/package_list", public.package_list, name="ckan-package-list"),
     path("api/3/action/package_show", public.package_show, name="ckan-package-show"),
+    path("api/3/action/package_search", public.package_search, name="ckan-package-search"),
     path("api/3/action/help_show", public.help_show, name="ckan-help"),
 ]

@@ -63,6 +63,57 @@ def public_datasets(municipality_code: str | None = None):
     return found
 
 
+FQ_MODIFIED = re.compile(r"^metadata_modified:\[(?P<since>\S+) TO \*\]$")
+FQ_ORGANIZATION = re.compile(r"^(?P<exclude>-?)organization:(?P<name>lgo-[0-9]{6})$")
+
+
+def _fq_groups(fq: str) -> list[list[str]]:
+    """Solr filter terms, those joined by OR grouped: `a OR b c` → [[a, b], [c]]."""
+    groups, joined = [], False
+    for token in re.findall(r"[^\s\[]+\[[^\]]*\]|\S+", fq):
+        token = token.strip("()")
+        if token == "OR":
+            joined = bool(groups)
+        elif joined:
+            groups[-1].append(token)
+            joined = False
+        elif token:
+            groups.append([token])
+    return groups
+
+
+def search_public_datasets(*, q: str = "", fq: str = ""):
+    """Public datasets for CKAN's package_search, in id order: `q` words must each appear in a title,
+    description or keyword; `fq` takes the terms CKAN harvesters send (others raise ValueError)."""
+    found = public_datasets().order_by("municipality__code", "key")
+    for word in q.split():
+        found = found.filter(
+            Q(title_th__icontains=word)
+            | Q(title_en__icontains=word)
+            | Q(description_th__icontains=word)
+            | Q(description_en__icontains=word)
+            | Q(keywords__icontains=word)
+        )
+    included = []
+    for group in _fq_groups(fq):
+        organizations = [FQ_ORGANIZATION.match(term) for term in group]
+        modified = FQ_MODIFIED.match(group[0]) if len(group) == 1 else None
+        if all(organizations):
+            codes = [m["name"].removeprefix("lgo-") for m in organizations]
+            if organizations[0]["exclude"]:
+                found = found.exclude(municipality__code__in=codes)
+            else:
+                included += codes
+        elif modified:
+            since = datetime.datetime.fromisoformat(modified["since"].replace("Z", "+00:00"))
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=datetime.UTC)
+            found = found.filter(Q(last_updated__gte=since) | Q(last_updated__isnull=True, created_at__gte=since))
+        else:
+            raise ValueError(f"unsupported filter {' OR '.join(group)!r}")
+    return found.filter(municipality__code__in=included) if included else found
+
+
 def public_dataset(identifier: str) -> Dataset | None:
     code, _, key = identifier.partition("-")
     return public_datasets(code).filter(key=key).first()

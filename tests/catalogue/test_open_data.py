@@ -102,6 +102,32 @@ class OpenDataTests(TestCase):
         missing = self.client.get("/api/3/action/package_show", {"id": f"{self.town.code}-informants"})
         assert missing.status_code == 404 and missing.json()["success"] is False
 
+    def test_a_ckan_harvester_pages_through_package_search_and_gets_every_public_dataset_once(self):
+        listed = set(self.client.get("/api/3/action/package_list").json()["result"])
+        seen, start = [], 0
+        while True:  # as ckanext-harvest's CKANHarvester._search_for_datasets does
+            page = self.client.get("/api/3/action/package_search", {"rows": 2, "start": start, "sort": "id asc"})
+            jsonschema.validate(page.json(), schema("ckan-package-search.schema.json"))
+            results = page.json()["result"]["results"]
+            if not results:
+                break
+            seen += [p["id"] for p in results]
+            start += 2
+        assert len(seen) == len(set(seen)) == page.json()["result"]["count"] and set(seen) == listed
+        assert f"{self.town.code}-informants" not in seen and f"{self.town.code}-parcels" not in seen
+        ours = self.client.get(
+            "/api/3/action/package_search", {"fq": f"organization:lgo-{self.town.code}", "rows": 100}
+        ).json()["result"]
+        assert {p["owner_org"] for p in ours["results"]} == {self.town.code} and ours["count"] >= 5
+        markets = self.client.get("/api/3/action/package_search", {"q": "ตลาด", "rows": 100}).json()["result"]
+        assert f"{self.town.code}-markets" in {p["id"] for p in markets["results"]}
+        later = self.client.get(
+            "/api/3/action/package_search", {"fq": "metadata_modified:[2100-01-01T00:00:00Z TO *]"}
+        ).json()["result"]
+        assert later["count"] == 0
+        refused = self.client.get("/api/3/action/package_search", {"fq": "groups:anything"})
+        assert refused.status_code == 409 and refused.json()["success"] is False
+
     def test_the_portal_lists_public_datasets_and_hides_the_others(self):
         page = self.client.get("/open/", {"municipality": self.town.code}).content.decode()
         assert "ตลาดสด" in page and "informants" not in page

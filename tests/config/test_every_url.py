@@ -52,6 +52,7 @@ PUBLIC = {
     "open:catalog-json": "DCAT metadata of the public datasets, for harvesters",
     "open:ckan-package-list": "CKAN action API: names of the public datasets",
     "open:ckan-package-show": "CKAN action API: metadata of one public dataset",
+    "open:ckan-package-search": "CKAN action API: search of the public datasets (what harvesters page through)",
     "open:ckan-help": "CKAN action API: help texts",
     "ogc:landing": "OGC API – Features landing page, no data",
     "ogc:conformance": "OGC API – Features conformance classes, no data",
