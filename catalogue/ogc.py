@@ -67,8 +67,10 @@ class OGCView(MunicipalAPIMixin, APIView):
             url += "?" + urlencode(query)
         return url
 
-    def _collection(self, dataset) -> dict:
-        box = selectors.extent_of(dataset) or dataset.municipality.boundary.extent
+    def _collection(self, dataset, *, exact: bool = True) -> dict:
+        """A collection's description; its extent is the data's own (one query), or in the list of every
+        collection the municipality's boundary, which holds it (no query per dataset)."""
+        box = (selectors.extent_of(dataset) if exact else None) or dataset.municipality.boundary.extent
         return {
             "id": dataset.identifier,
             "title": dataset.title,
@@ -133,7 +135,7 @@ class Collections(OGCView):
         return Response(
             {
                 "links": [{"href": self._url("ogc:collections"), "rel": "self", "type": "application/json"}],
-                "collections": [self._collection(d) for d in self._datasets() if d.geometry_type],
+                "collections": [self._collection(d, exact=False) for d in self._datasets() if d.geometry_type],
             }
         )
 

@@ -2,7 +2,9 @@
 
 from urllib.parse import parse_qs, urlparse
 
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from catalogue import services
@@ -91,3 +93,16 @@ class OGCAPITests(TestCase):
         assert described["extent"]["spatial"]["bbox"][0][0] <= light.geom.x
         with scoped_to(self.town):
             assert Dataset.objects.get(source="infrastructure:streetlight").is_public
+
+    def test_the_collection_list_and_the_catalogue_cost_the_same_queries_however_many_towns_publish(self):
+        def queries(url):
+            self.client.get(url)  # recounts what changed since the last read
+            with CaptureQueriesContext(connection) as captured:
+                assert self.client.get(url).status_code == 200
+            return len(captured)
+
+        before = {url: queries(url) for url in ("/ogc/collections", "/catalog.json", "/open/")}
+        third = MunicipalityFactory(name_th="บ้านเพิ่มโอจีซี")
+        with scoped_to(third):
+            services.catalogue_publish(municipality=third, acting_user=None)
+        assert {url: queries(url) for url in before} == before
