@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import fontpkg_sarabun
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -181,11 +182,13 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
 
 # Content Security Policy (django-csp): everything comes from our own origin, nothing from a CDN;
-# no inline scripts. Inline style attributes remain allowed (the admin and OpenLayers use them).
+# no inline scripts but a map's own (folium's), which carries the request's nonce (maps/_map_script.html;
+# the header names a nonce only on pages that use one). Inline style attributes remain allowed (the
+# admin and OpenLayers use them).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'"],
@@ -203,7 +206,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "procrastinate": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "procrastinate": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # every login attempt at INFO; audit.AuthEvent records them already
+    },
 }
 
 REST_FRAMEWORK = {
@@ -226,6 +233,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Fields named "kind" carry different choices in several apps: name them (an owner's kind in the
+    # register is not the calculator's taxpayer kind).
+    "ENUM_NAME_OVERRIDES": {
+        "TaxKindEnum": "taxes.choices.TaxKind",
+        "OwnerKindEnum": "assets.choices.OwnerKind",
+        "TaxpayerKindEnum": "taxes.rules.land_building.OWNER_KINDS",
+    },
 }
 
 # Background work (imports, assessment runs, raster processing) runs in a Procrastinate worker

@@ -2,10 +2,13 @@
 
 `new_map()` starts a map of a municipality with a blank base layer (OpenStreetMap can be switched on
 when online, and is off by default so nothing leaves the machine unasked); `render()` turns a map
-into the three pieces our templates place (`{% include "maps/_map.html" %}`), after pointing every
-JS/CSS link at `static/vendor/` and refusing any external one.
+into the two pieces our templates place, after pointing every JS/CSS link at `static/vendor/` and
+refusing any external one: `{{ map.header|safe }}` in the head block (links and styles only) and
+`{% include "maps/_map.html" %}` where the map goes (its div and its script, which carries the
+request's CSP nonce: the one kind of inline script our pages have).
 """
 
+import re
 from dataclasses import dataclass
 
 import folium
@@ -32,6 +35,9 @@ UNUSED_ASSETS = {
 BLANK_TILE = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+# folium's inline scripts in the header (Leaflet's L_NO_TOUCH/L_DISABLE_3D switches): moved to the
+# map's own script, which runs right after them and is the one inline script the page may carry.
+HEADER_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
 class ExternalAssetError(RuntimeError):
@@ -94,4 +100,8 @@ def render(m: folium.Map) -> RenderedMap:
     localise(m)
     figure = m.get_root()
     figure.render()
-    return RenderedMap(header=figure.header.render(), html=figure.html.render(), script=figure.script.render())
+    header = figure.header.render()
+    setup = "".join(HEADER_SCRIPT.findall(header))
+    return RenderedMap(
+        header=HEADER_SCRIPT.sub("", header), html=figure.html.render(), script=setup + figure.script.render()
+    )

@@ -5,11 +5,13 @@ read them through the scope of the person they act as.
 """
 
 import datetime
+import functools
 import random
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from factory.django import DjangoModelFactory
 
@@ -311,6 +313,13 @@ class InfrastructureAssetFactory(PlatformFactory):
     attributes = factory.LazyFunction(lambda: {"lamp_type": "LED", "wattage": 90})
 
 
+@functools.cache
+def _hashed_test_password() -> str:
+    """TEST_PASSWORD hashed once for every test user: hashing it anew (PBKDF2, a second on a busy
+    machine) for each of the thousands of users the suite creates took minutes."""
+    return make_password(TEST_PASSWORD)
+
+
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -318,7 +327,7 @@ class UserFactory(DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     is_staff = True
-    password = factory.django.Password(TEST_PASSWORD)
+    password = factory.LazyFunction(_hashed_test_password)
 
 
 class MembershipFactory(PlatformFactory):

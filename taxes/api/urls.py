@@ -5,12 +5,12 @@ from taxes.api import views
 urlpatterns = [
     path(
         "tax/calculate/land-building/",
-        views.CalculateView.as_view(calculator_name="land-building"),
+        views.LandBuildingCalculateView.as_view(),
         name="tax-calculate-land-building",
     ),
     path(
         "tax/calculate/signboard/",
-        views.CalculateView.as_view(calculator_name="signboard"),
+        views.SignboardCalculateView.as_view(),
         name="tax-calculate-signboard",
     ),
     path("tax/assessments/", views.AssessmentList.as_view(), name="tax-assessment-list"),

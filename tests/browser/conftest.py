@@ -47,10 +47,16 @@ def browser(demo_site):
 
 @pytest.fixture
 def page(browser, demo_site, request):
-    """A fresh browser page that records every request leaving 127.0.0.1 (and blocks it)."""
+    """A fresh browser page that records every request leaving 127.0.0.1 (and blocks it), and fails the
+    test at its end if the Content Security Policy blocked anything (a script or style the page needs)."""
     context = browser.new_context(locale="th-TH", viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.outside_requests = []
+    csp_violations = []
+    page.on(
+        "console",
+        lambda m: csp_violations.append(m.text) if m.type == "error" and "Content Security Policy" in m.text else None,
+    )
 
     def guard(route):
         host = urlparse(route.request.url).hostname
@@ -66,6 +72,7 @@ def page(browser, demo_site, request):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{request.node.name}.png", full_page=True)
     context.close()
+    assert csp_violations == [], "the Content Security Policy blocked:\n" + "\n".join(csp_violations)
 
 
 def log_in(page, username, password="thesaban-demo"):

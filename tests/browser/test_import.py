@@ -9,13 +9,16 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from municipalities.choices import Role
 from tests.browser.conftest import log_in
-from tests.dataio.files import parcels_frame, write
+from tests.dataio.files import municipality_on_real_boundary, parcels_frame, write
+from tests.factories import TEST_PASSWORD, MembershipFactory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # The worker commits from its own process, so this test sees the server's data and runs with the
-# transactional tests, after which the tables are emptied.
+# transactional tests, after which the tables are emptied: it brings its own town (an earlier
+# transactional test may have emptied the demo).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -40,7 +43,9 @@ def run_worker_once():
 def test_an_officer_imports_a_shapefile_and_follows_the_commit(page, tmp_path):
     frame = parcels_frame(5).assign(parcel_code=[f"99Z{i:03d}" for i in range(1, 6)])
     path = write(frame, tmp_path, "shp", encoding="CP874", cpg=False)
-    log_in(page, "lamphaya-officer")
+    town = municipality_on_real_boundary(name_th="ลำพยาทดสอบนำเข้า")
+    officer = MembershipFactory(municipality=town, role=Role.TAX_OFFICER, user__username="import-officer").user
+    log_in(page, officer.username, TEST_PASSWORD)
     page.click("nav.mainnav a[data-menu=import]")
     page.set_input_files("#id_file", str(path))
     page.click("form button.primary")

@@ -1,12 +1,16 @@
 """Production settings pass Django's deployment checklist and send the security headers."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from django.test import TestCase, override_settings
 from django.urls import reverse
+
+from municipalities.choices import Role
+from tests.factories import MembershipFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -15,6 +19,10 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "tax.lamphaya.go.th",
     "CSRF_TRUSTED_ORIGINS": "https://tax.lamphaya.go.th",
 }
+
+
+def _policy(response) -> dict[str, str]:
+    return dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";") if d.strip())
 
 
 def manage(*args, **env) -> subprocess.CompletedProcess:
@@ -66,9 +74,9 @@ class SecurityHeaderTests(TestCase):
     @override_settings(SECURE_SSL_REDIRECT=False)
     def test_every_page_sends_a_strict_content_security_policy_and_the_other_headers(self):
         response = self.client.get(reverse("login"))
-        policy = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";") if d.strip())
+        policy = _policy(response)
         assert policy["default-src"] == "'self'"
-        assert policy["script-src"] == "'self'"  # no inline script, no other origin
+        assert policy["script-src"] == "'self'"  # no inline script (no map here, so no nonce), no other origin
         assert policy["frame-ancestors"] == "'none'"
         assert policy["object-src"] == "'none'"
         assert response["X-Frame-Options"] == "DENY"
@@ -76,17 +84,33 @@ class SecurityHeaderTests(TestCase):
         assert response["Referrer-Policy"] == "same-origin"
         assert response["Cross-Origin-Opener-Policy"] == "same-origin"
 
-    def test_no_page_template_carries_an_inline_script(self):
-        import re
+    @override_settings(SECURE_SSL_REDIRECT=False)
+    def test_a_map_page_runs_only_the_map_script_that_carries_this_responses_nonce(self):
+        engineer = MembershipFactory(role=Role.ENGINEER).user
+        self.client.force_login(engineer)
+        first, second = (self.client.get(reverse("works:work-orders")) for _ in range(2))
+        nonces = []
+        for response in (first, second):
+            script_src = _policy(response)["script-src"].split()
+            assert script_src[0] == "'self'" and len(script_src) == 2, script_src
+            nonce = re.fullmatch(r"'nonce-([\w+/=-]{16,})'", script_src[1])[1]
+            inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", response.content.decode())
+            assert inline == [f' nonce="{nonce}"'], inline  # the map's script, and nothing else inline
+            nonces.append(nonce)
+        assert nonces[0] != nonces[1]  # a new nonce for every response
 
+    def test_no_page_template_carries_an_inline_script_but_the_maps_nonced_one(self):
         templates = [*ROOT.glob("templates/**/*.html"), *ROOT.glob("*/templates/**/*.html")]
-        inline = [
-            str(path.relative_to(ROOT))
-            for path in templates
-            if ".venv" not in path.parts
-            and (
-                re.search(r"<script(?![^>]*\b(src|type=\"application/json\")\b)[^>]*>", path.read_text())
-                or re.search(r"\son(click|change|submit|load)=", path.read_text())
-            )
-        ]
-        assert inline == []
+        inline, handlers = {}, []
+        for path in templates:
+            if ".venv" in path.parts:
+                continue
+            text = path.read_text()
+            name = str(path.relative_to(ROOT))
+            found = re.findall(r"<script(?![^>]*\b(?:src|type=\"application/json\")\b)([^>]*)>", text)
+            if found:
+                inline[name] = found
+            if re.search(r"\son[a-z]+\s*=", text):
+                handlers.append(name)
+        assert inline == {"maps/templates/maps/_map.html": [' nonce="{{ request.csp_nonce }}"']}
+        assert handlers == []  # inline event handlers cannot carry a nonce: script files only

@@ -30,7 +30,7 @@ from django.urls import URLResolver, get_resolver
 
 from catalogue.customfields import MODEL_LAYERS
 from municipalities.choices import Role
-from municipalities.models import Municipality
+from municipalities.models import Municipality, Zone
 from municipalities.permissions import capabilities_of
 from municipalities.tenancy import MunicipalModel, platform_scope
 from tests.factories import FACTORIES, MembershipFactory, MunicipalityFactory
@@ -60,6 +60,8 @@ PUBLIC = {
     "ogc:collection": "one served dataset's description",
     "ogc:items": "one served dataset's features",
     "ogc:item": "one feature of a served dataset",
+    "works-public:complaint": "residents report broken roads and lights without an account (works/public.py)",
+    "works-public:sent": "the complaint form's thank-you page: the reporter's own reference only",
 }
 
 # Pages for any logged-in member, without a capability: each shows only what the member's own
@@ -90,9 +92,19 @@ def _history_id(obj):
         return history.filter(id=obj.pk).values_list("history_id", flat=True).first() or 1
 
 
-def _municipality_code(obj) -> str:
-    municipality = obj if isinstance(obj, Municipality) else getattr(obj, "municipality", None)
-    return getattr(municipality, "code", "000000")
+def _town(obj):
+    """The victim municipality a victim record belongs to (a user's through their membership)."""
+    if isinstance(obj, Municipality):
+        return obj
+    if isinstance(obj, get_user_model()):
+        with platform_scope():
+            return obj.memberships.get().municipality
+    return obj.municipality
+
+
+def _zone_code(obj):
+    with platform_scope():
+        return Zone.objects.filter(municipality=_town(obj)).values_list("code", flat=True).first()
 
 
 def _file_of(obj):
@@ -110,11 +122,16 @@ PARAMETERS: dict[str, Callable] = {
     "path": _file_of,
     "url": lambda obj: f"{obj._meta.app_label}/{obj._meta.model_name}/{obj.pk}/",
     "format": lambda obj: "json",
+    "code": lambda obj: _town(obj).code,
+    "zone": _zone_code,
+    # A map tile: the one tile of zoom 0 covers every raster.
+    "z": lambda obj: 0,
+    "x": lambda obj: 0,
+    "y": lambda obj: 0,
     # The catalogue's routes name a dataset by its key (the victim's own uploaded one, or a key that
     # names nothing), open data by the municipality's code too, register records by their layer.
     "key": lambda obj: getattr(obj, "key", "no-such-dataset"),
-    "code": lambda obj: _municipality_code(obj),
-    "identifier": lambda obj: f"{_municipality_code(obj)}-{getattr(obj, 'key', 'no-such-dataset')}",
+    "identifier": lambda obj: f"{_town(obj).code}-{getattr(obj, 'key', 'no-such-dataset')}",
     "fmt": lambda obj: "csv",
     "layer": lambda obj: MODEL_LAYERS.get(type(obj).__name__, "parcels"),
     "fid": lambda obj: obj.pk,
@@ -363,7 +380,7 @@ def test_every_url_denies_outsiders_and_roles_without_the_capability_and_shows_t
                 secret = markers - {victim_town.name_th, victim_town.name_en} if public else markers
                 for who in ("anonymous", "outsider"):
                     response = _request(clients[who], method, url)
-                    must_deny = (who == "anonymous" and not public) or (who == "outsider" and names_record)
+                    must_deny = not public and (who == "anonymous" or names_record)
                     _check(failures, who, method, url, response, secret, must_deny, allowed_redirects)
                 allowed = set(Role) if (public or any_member) else _allowed_roles(route, method)
                 for role in members:

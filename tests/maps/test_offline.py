@@ -26,6 +26,13 @@ def test_a_rendered_map_loads_scripts_and_styles_only_from_our_static_files():
     assert "fitBounds" in rendered.script
 
 
+def test_a_rendered_map_has_no_inline_script_outside_its_script_part():
+    # The header goes into the page's head as it is; under CSP only the map's script (nonced) may run inline.
+    rendered = render(new_map(bounds=(100.1, 14.0, 100.2, 14.1)))
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", rendered.header + rendered.html) == []
+    assert rendered.script.index("L_NO_TOUCH") < rendered.script.index("L.map(")  # folium's switches, kept
+
+
 def test_a_plugin_that_would_load_from_the_internet_is_refused():
     m = new_map()
     folium.plugins.Fullscreen().add_to(m)  # loads its script from a CDN; not vendored
