@@ -14,6 +14,7 @@ import datetime
 
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -37,6 +38,7 @@ class GeoJSONRenderer(JSONRenderer):
     format = "geojson"
 
 
+@extend_schema(exclude=True)  # OGC API – Features describes itself (landing, conformance), not in /api/v1/'s schema
 class OGCView(MunicipalAPIMixin, APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [AllowAny]

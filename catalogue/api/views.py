@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.generics import ListAPIView
@@ -10,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue import customfields, services
+from catalogue.choices import RegisterLayer
 from catalogue.models import CustomField
 from catalogue.views import RECORD_EDIT
 from dataio.layers import LAYERS
@@ -47,6 +49,28 @@ class CustomFieldList(MunicipalAPIMixin, ListAPIView):
         return CustomField.objects.order_by("layer", "order", "key")
 
 
+class ShownValueSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    text = serializers.CharField(help_text="the value as a person reads it (B.E. dates, a choice's label)")
+
+
+class RecordCustomValuesSerializer(serializers.Serializer):
+    layer = serializers.ChoiceField(choices=RegisterLayer.choices)
+    id = serializers.IntegerField()
+    code = serializers.CharField(help_text="the record's code (parcel code, asset code…)")
+    custom = serializers.DictField(help_text="the values by field key, in JSON's own types")
+    display = ShownValueSerializer(many=True)
+
+
+class CustomValuesChangeSerializer(serializers.Serializer):
+    custom = serializers.DictField(help_text="the values to set by field key; null removes a value")
+
+
+@extend_schema_view(
+    get=extend_schema(responses=RecordCustomValuesSerializer),
+    patch=extend_schema(request=CustomValuesChangeSerializer, responses=RecordCustomValuesSerializer),
+)
 class RecordCustomValues(MunicipalAPIMixin, APIView):
     """GET a register record's custom values; PATCH some of them (validated against the definitions)."""
 
