@@ -44,6 +44,7 @@ class CustomFieldList(MunicipalAPIMixin, ListAPIView):
     serializer_class = CustomFieldSerializer
     permission_classes = [HasCapability]
     read_capability = Capability.VIEW_REGISTER
+    write_capability = None  # read-only: definitions change on the catalogue's page (municipal admins)
 
     def get_queryset(self):
         return CustomField.objects.order_by("layer", "order", "key")
