@@ -69,21 +69,7 @@ class CustomFieldForm(forms.ModelForm):
 
     class Meta:
         model = CustomField
-        fields = [
-            "layer",
-            "key",
-            "label_th",
-            "label_en",
-            "field_type",
-            "choices",
-            "required",
-            "minimum",
-            "maximum",
-            "max_length",
-            "help_text",
-            "personal",
-            "order",
-        ]
+        fields = [*CustomField.DEFINITION, "order"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

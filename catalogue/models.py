@@ -197,6 +197,12 @@ class CustomField(MunicipalModel):
 
     history = municipal_history()
 
+    # What defines a field (its form and its API description show these).
+    DEFINITION = (
+        "layer", "key", "label_th", "label_en", "field_type", "choices", "required", "minimum", "maximum",
+        "max_length", "help_text", "personal",
+    )  # fmt: skip
+
     class Meta:
         verbose_name = _("ฟิลด์ที่กำหนดเอง")
         verbose_name_plural = pgettext_lazy("plural", "ฟิลด์ที่กำหนดเอง")

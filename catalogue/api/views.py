@@ -22,20 +22,7 @@ from municipalities.permissions import Capability, can
 class CustomFieldSerializer(serializers.ModelSerializer):
     class Meta:
         model = CustomField
-        fields = [
-            "layer",
-            "key",
-            "label_th",
-            "label_en",
-            "field_type",
-            "choices",
-            "required",
-            "minimum",
-            "maximum",
-            "max_length",
-            "help_text",
-            "personal",
-        ]
+        fields = list(CustomField.DEFINITION)
 
 
 class CustomFieldList(MunicipalAPIMixin, ListAPIView):
