@@ -72,7 +72,19 @@ INSTALLED_APPS = [
     "csp",
 ]
 # Our own apps; each may offer `<app>/api/urls.py`, mounted under /api/v1/ (config/api_urls.py).
-THESABAN_APPS = ["municipalities", "assets", "taxes", "maps", "fixtures", "jobs", "works", "rasters", "dataio", "audit"]
+THESABAN_APPS = [
+    "municipalities",
+    "assets",
+    "taxes",
+    "maps",
+    "fixtures",
+    "jobs",
+    "works",
+    "rasters",
+    "dataio",
+    "audit",
+    "catalogue",
+]
 INSTALLED_APPS += THESABAN_APPS
 
 MIDDLEWARE = [
@@ -108,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "municipalities.context_processors.municipality",
+                "catalogue.context_processors.branding",
             ],
             "builtins": ["municipalities.templatetags.thai"],
         },
@@ -252,3 +265,6 @@ MAPS_TILE_CACHE_MB = env_int("MAPS_TILE_CACHE_MB", 256)
 
 # Imports (dataio): the largest upload accepted, and what a zip may expand to (4× that).
 DATAIO_MAX_UPLOAD_BYTES = env_int("DATAIO_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+
+# National roll-up (catalogue app): packages written by `export_national` and the merged national view.
+NATIONAL_ROLLUP_DIR = Path(env_str("NATIONAL_ROLLUP_DIR") or BASE_DIR / "var" / "national")

@@ -23,6 +23,9 @@ urlpatterns = [
     path("maps/", include("maps.urls")),
     # Answered by maps.middleware.TileMiddleware before the session middleware; named here for reverse().
     path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", maps_views.tile, name="tile"),
+    path("catalogue/", include("catalogue.urls")),
+    path("", include("catalogue.public_urls")),  # open-data portal, catalog.json, CKAN API: public, no login
+    path("ogc/", include("catalogue.ogc_urls")),  # OGC API – Features: public datasets, internal ones with a token
     path("audit/", include("audit.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),

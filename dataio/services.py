@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dataio import exporter, staging
-from dataio.layers import LAYERS, Layer
+from dataio.layers import LAYERS, Layer, layer_for
 from dataio.models import ImportSession, ImportStatus
 from dataio.reader import SUPPORTED_SRIDS, FileRefused, ReadOptions, read_source
 from dataio.report import ERROR, PROBLEM_KINDS, TOO_COMPLEX, message, severity
@@ -33,6 +33,7 @@ from dataio.values import match_columns, normalise
 from jobs.progress import NullProgress
 from municipalities.models import Membership
 from municipalities.permissions import Capability, capabilities_of
+from municipalities.signals import rows_changed
 
 PREVIEW_FEATURES = 3000  # drawn on the preview map; never more than this inline
 
@@ -131,6 +132,7 @@ def import_file(
         report["result"] = merge(bulk=False) if result is None else result
         progress.advance(report["rows"])
         checked.stage.drop()
+    rows_changed.send(sender=options.spec.model, municipality_id=municipality.pk)
     return report
 
 
@@ -141,6 +143,7 @@ class _Checked:
     cursor: object
     municipality: object
     options: ImportOptions
+    layer: Layer  # the layer with the municipality's custom fields (catalogue.customfields)
     source: object
     mapping: dict
     values: object
@@ -164,7 +167,7 @@ class _Checked:
         )
         _refuse_mixed_geometry(self.cursor, self.stage)
         first, counts = staging.problems(self.cursor, self.stage, new_only=self.options.new_only)
-        self.report = _report(self.options.spec, self.source, self.mapping, self.values, first, counts)
+        self.report = _report(self.layer, self.source, self.mapping, self.values, first, counts)
         self.bulk = trust_validity
         return self.report
 
@@ -178,7 +181,7 @@ def _stage_and_check(cursor, municipality, path: Path, options: ImportOptions, p
     bulk path if it can (`staging.bulk_load_fits`): its geometries' validity is then left to the
     register's check constraint, so ST_IsValid runs once per row instead of twice. Any report with
     errors comes from the full checks, so that it is the same report either way."""
-    layer = options.spec
+    layer = layer_for(municipality.pk, options.layer)
     progress.say(_("อ่านไฟล์"))
     source = read_source(path, options.read_options())
     if source.rows == 0:
@@ -189,7 +192,7 @@ def _stage_and_check(cursor, municipality, path: Path, options: ImportOptions, p
     stage = staging.Stage.new(layer, municipality.pk, values.present)
     progress.say(_("คัดลอกลงตารางพัก"))
     staging.load(cursor, stage, values, source.wkb, progress=progress)
-    checked = _Checked(cursor, municipality, options, source, mapping, values, stage)
+    checked = _Checked(cursor, municipality, options, layer, source, mapping, values, stage)
     progress.say(_("ตรวจสอบความถูกต้อง"))
     if (
         first_load

@@ -438,11 +438,33 @@ def _value_sql(stage: Stage, name: str) -> str:
     return f"r.{name}"
 
 
+def _custom_keys(stage: Stage) -> list[str]:
+    return [c.name for c in stage.layer.importable if c.custom and c.name in stage.present]
+
+
+def _custom_value(stage: Stage) -> str:
+    """The file's custom fields as one JSON object (an empty cell leaves the key out)."""
+    pairs = []
+    for name in _custom_keys(stage):
+        kind = stage.layer.kind_of(stage.layer.column(name))
+        cast = {INTEGER: "::bigint", DECIMAL: "::numeric", BOOLEAN: "::boolean"}.get(kind, "")
+        pairs.append(f"{_literal(name)}, r.{name}{cast}")
+    return f"jsonb_strip_nulls(jsonb_build_object({', '.join(pairs)}))"
+
+
+def _incoming(stage: Stage, column: str, old: str, value: str) -> str:
+    """The value a record gets: custom fields not in the file keep theirs, those in it are replaced."""
+    if column != "custom":
+        return value
+    keys = ", ".join(_literal(k) for k in _custom_keys(stage))
+    return f"(({old}.custom - ARRAY[{keys}]::text[]) || {value})"
+
+
 def _differs(stage: Stage, old: str, new: list[tuple[str, str]]) -> str:
     """SQL that is true when a record differs from the incoming values. Geometries compare by shape
     (ST_Equals), so a shapefile's re-oriented rings of the same parcel are not a change; the same
     coordinates in the same order (PostGIS `=`, a byte comparison) settle most rows before GEOS is asked."""
-    (column, geometry), values = new[0], new[1:]
+    (column, geometry), values = new[0], [(c, _incoming(stage, c, old, v)) for c, v in new[1:]]
     condition = f"NOT ({old}.{column} = {geometry} OR ST_Equals({old}.{column}, {geometry}))"
     if values:
         before = ", ".join(f"{old}.{column}" for column, _ in values)
@@ -499,7 +521,7 @@ def _assignments(stage: Stage) -> list[tuple[str, str]]:
     layer = stage.layer
     out = [(stage.column_sql(layer.geometry), "r.g")]
     for name in stage.present:
-        if name == layer.code:
+        if name == layer.code or name in _custom_keys(stage):
             continue
         if name == "parcel_code":
             out.append(("parcel_id", "p.id"))
@@ -515,6 +537,8 @@ def _assignments(stage: Stage) -> list[tuple[str, str]]:
         layer.key == "signboards" and "parcel_code" not in stage.present
     ):
         out.append(("parcel_id", "p.id"))
+    if _custom_keys(stage):
+        out.append(("custom", _custom_value(stage)))
     return out
 
 
@@ -522,7 +546,7 @@ def _defaults(stage: Stage) -> list[tuple[str, str]]:
     """Values a new record gets for columns the file does not have."""
     out = []
     for column in stage.layer.importable:
-        if column.name in stage.present or column.default is None:
+        if column.name in stage.present or column.default is None or column.custom:
             continue
         out.append(
             (
@@ -595,7 +619,7 @@ def _upsert(cursor, stage: Stage, params: dict) -> tuple[int, int]:
             LEFT JOIN {stage.table} e ON e.municipality_id = %(m)s AND e.{code_column} = r.code
             WHERE e.id IS NULL OR {_differs(stage, "e", _assignments(stage))}
             ON CONFLICT (municipality_id, {code_column}) DO UPDATE
-            SET {", ".join(f"{c} = EXCLUDED.{c}" for c in updated)}
+            SET {", ".join(f"{c} = {_incoming(stage, c, 't', f'EXCLUDED.{c}')}" for c in updated)}
             WHERE t.municipality_id = %(m)s AND {_differs(stage, "t", [(c, f"EXCLUDED.{c}") for c in updated])}
             RETURNING {_tracked(stage)}, (t.xmax = 0) AS inserted
         ),

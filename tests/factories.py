@@ -31,6 +31,7 @@ from assets.models import (
 )
 from audit.choices import AuthEventKind, PersonalDataAction
 from audit.models import AuthEvent, PersonalDataAccess
+from catalogue.models import CustomField, Dataset, DatasetRecord, MunicipalProfile, NationalExport
 from dataio.models import ImportSession
 from fixtures.demo import juristic_id, national_id
 from jobs.models import BackgroundTask
@@ -487,6 +488,64 @@ class BlockRevenueFactory(PlatformFactory):
     collected = Decimal("250.00")
 
 
+class MunicipalProfileFactory(PlatformFactory):
+    class Meta:
+        model = MunicipalProfile
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    primary_colour = "#7a1f5c"
+    letterhead_th = factory.LazyAttribute(lambda o: f"สำนักงานเทศบาล{o.municipality.name_th}")
+
+
+class DatasetFactory(PlatformFactory):
+    class Meta:
+        model = Dataset
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    key = factory.Sequence(lambda n: f"markets-{n}")
+    source = "upload"
+    title_th = "ตลาดสด"
+    title_en = "Fresh markets"
+    owner_department = "กองสาธารณสุข"
+    columns = factory.LazyFunction(lambda: [{"name": "name", "type": "text"}, {"name": "stalls", "type": "integer"}])
+    geometry_type = "Point"
+
+
+class DatasetRecordFactory(PlatformFactory):
+    class Meta:
+        model = DatasetRecord
+
+    dataset = factory.SubFactory(DatasetFactory)
+    municipality = factory.SelfAttribute("dataset.municipality")
+    row_no = factory.Sequence(lambda n: n + 1)
+    geom = factory.LazyAttributeSequence(lambda o, n: _inside(o.municipality, n).centroid)
+    attributes = factory.LazyFunction(lambda: {"name": "ตลาดเช้า", "stalls": 40})
+
+
+class CustomFieldFactory(PlatformFactory):
+    class Meta:
+        model = CustomField
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    layer = "parcels"
+    key = factory.Sequence(lambda n: f"flood_prone_{n}")
+    label_th = "พื้นที่เสี่ยงน้ำท่วม"
+    label_en = "Flood-prone"
+    field_type = "boolean"
+
+
+class NationalExportFactory(PlatformFactory):
+    class Meta:
+        model = NationalExport
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    tax_year = 2026
+    schema_version = "1.0"
+    path = "var/national/packages/999999-2026"
+    cells = 12
+    suppressed = 3
+
+
 class AuthEventFactory(PlatformFactory):
     class Meta:
         model = AuthEvent
@@ -553,6 +612,11 @@ FACTORIES = {
     ImportSession: ImportSessionFactory,
     RevenueEstimate: RevenueEstimateFactory,
     BlockRevenue: BlockRevenueFactory,
+    MunicipalProfile: MunicipalProfileFactory,
+    Dataset: DatasetFactory,
+    DatasetRecord: DatasetRecordFactory,
+    CustomField: CustomFieldFactory,
+    NationalExport: NationalExportFactory,
     AuthEvent: AuthEventFactory,
     PersonalDataAccess: PersonalDataAccessFactory,
 }

@@ -36,7 +36,7 @@ from municipalities.tenancy import MunicipalModel, platform_scope
 from tests.factories import FACTORIES, MembershipFactory, MunicipalityFactory
 
 # Pages anyone may open, each with the reason. (Static files are served by WhiteNoise outside the
-# urlconf; an open-data portal will be listed here when it exists.)
+# urlconf.)
 PUBLIC = {
     "login": "the login form; it lists only the names of the municipalities served",
     "admin:login": "the admin's login form",
@@ -44,6 +44,22 @@ PUBLIC = {
     "admin:logout": "logging out shows nothing",
     "set_language": "switches the interface language (Django i18n)",
     "privacy": "the PDPA privacy notice must be public (PDPA s.23)",
+    # The open data (catalogue/public.py, catalogue/ogc.py): datasets a municipality classified public,
+    # their public columns only; anything else is a 404. OGC API adds a token holder's internal ones.
+    "open:index": "the open-data portal: public datasets only",
+    "open:dataset": "a public dataset's page and map preview",
+    "open:download": "a public dataset's download (GeoJSON, GeoPackage, CSV)",
+    "open:catalog-json": "DCAT metadata of the public datasets, for harvesters",
+    "open:ckan-package-list": "CKAN action API: names of the public datasets",
+    "open:ckan-package-show": "CKAN action API: metadata of one public dataset",
+    "open:ckan-package-search": "CKAN action API: search of the public datasets (what harvesters page through)",
+    "open:ckan-help": "CKAN action API: help texts",
+    "ogc:landing": "OGC API – Features landing page, no data",
+    "ogc:conformance": "OGC API – Features conformance classes, no data",
+    "ogc:collections": "public datasets, plus the token holder's own municipality's internal ones",
+    "ogc:collection": "one served dataset's description",
+    "ogc:items": "one served dataset's features",
+    "ogc:item": "one feature of a served dataset",
     "works-public:complaint": "residents report broken roads and lights without an account (works/public.py)",
     "works-public:sent": "the complaint form's thank-you page: the reporter's own reference only",
 }
@@ -134,6 +150,12 @@ PARAMETERS: dict[str, Callable] = {
     "x": lambda obj: _tile_of(obj, "x"),
     "y": lambda obj: _tile_of(obj, "y"),
     "layer": lambda obj: TILE_LAYERS.get(obj._meta.label, "parcels"),
+    # The catalogue's routes name a dataset by its key (the victim's own uploaded one, or a key that
+    # names nothing), open data by the municipality's code too; a register layer is named as its tile layer.
+    "key": lambda obj: getattr(obj, "key", "no-such-dataset"),
+    "identifier": lambda obj: f"{_town(obj).code}-{getattr(obj, 'key', 'no-such-dataset')}",
+    "fmt": lambda obj: "csv",
+    "fid": lambda obj: obj.pk,
 }
 
 DENIED = {401, 403, 404, 405}

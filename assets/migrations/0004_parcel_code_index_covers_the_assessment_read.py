@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0002_parcel_version'),
+        ('assets', '0003_custom_fields'),
         ('municipalities', '0001_initial'),
     ]
 
