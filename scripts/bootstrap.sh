@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 PG_VERSION=15
+PG_START_TIMEOUT=${PG_START_TIMEOUT:-1800}
 DEBIAN_PACKAGES=(
   "postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3" postgresql-client-$PG_VERSION
   gdal-bin libgdal-dev libgeos-c1v5 libproj25  # GeoDjango loads GDAL, GEOS and PROJ
@@ -78,7 +79,7 @@ tune_local_cluster() {
   [ -n "$changed" ] || return 0
   say "Tuned the PostgreSQL $PG_VERSION cluster for bulk work (max_wal_size, checkpoint_timeout, synchronous_commit, shared_buffers)"
   "${psql[@]}" -c "SELECT pg_reload_conf()" >/dev/null
-  if [ -n "$started" ]; then as_root pg_ctlcluster "$PG_VERSION" main restart; fi
+  if [ -n "$started" ]; then as_root pg_ctlcluster "$PG_VERSION" main restart -- --timeout="$PG_START_TIMEOUT"; fi
 }
 
 # With DATABASE_URL unset, Thesaban uses a role and database of its own on the machine's cluster.
@@ -91,7 +92,9 @@ ensure_local_database() {
   local started=""
   if ! pg_lsclusters -h | awk -v v="$PG_VERSION" '$1==v && $2=="main" {print $4}' | grep -q online; then
     say "Starting PostgreSQL $PG_VERSION"
-    as_root pg_ctlcluster "$PG_VERSION" main start
+    # After an unclean stop the cluster first replays its WAL (up to max_wal_size, about a minute
+    # for 8 GB here): pg_ctl's default 60 s wait is too short for that.
+    as_root pg_ctlcluster "$PG_VERSION" main start -- --timeout="$PG_START_TIMEOUT"
     started=1
   fi
   local psql=(as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtAX)
