@@ -18,6 +18,7 @@ from assets.models import (
 from assets.services import check_parts_total
 from audit.choices import PersonalDataAction
 from audit.services import record_personal_data_access
+from catalogue.customfields import CustomFieldsAdminMixin
 from municipalities.admin_base import MunicipalAdmin, MunicipalInline
 from municipalities.permissions import Capability, can
 from municipalities.thai import format_rai_ngan_wa
@@ -98,7 +99,8 @@ class PersonalDataInlinesMixin:
 
 
 @admin.register(Parcel)
-class ParcelAdmin(PersonalDataInlinesMixin, MunicipalAdmin):
+class ParcelAdmin(CustomFieldsAdminMixin, PersonalDataInlinesMixin, MunicipalAdmin):
+    custom_layer = "parcels"
     list_display = ["parcel_code", "deed_type", "deed_number", "area_rai_ngan_wa", "price_per_sq_wah", "retired_on"]
     list_filter = ["deed_type", "block__zone", "retired_on"]
     search_fields = ["parcel_code", "deed_number", "land_number"]
@@ -143,7 +145,8 @@ class BuildingUseInline(MunicipalInline, admin.TabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(PersonalDataInlinesMixin, MunicipalAdmin):
+class BuildingAdmin(CustomFieldsAdminMixin, PersonalDataInlinesMixin, MunicipalAdmin):
+    custom_layer = "buildings"
     list_display = ["building_code", "parcel", "building_type", "structure", "floors", "floor_area_m2", "year_built"]
     list_filter = ["building_type", "structure"]
     search_fields = ["building_code", "parcel__parcel_code", "house_number"]
@@ -180,7 +183,8 @@ class SignboardPhotoInline(MunicipalInline, admin.TabularInline):
 
 
 @admin.register(Signboard)
-class SignboardAdmin(MunicipalAdmin):
+class SignboardAdmin(CustomFieldsAdminMixin, MunicipalAdmin):
+    custom_layer = "signboards"
     list_display = [
         "signboard_code",
         "business_name",
@@ -204,7 +208,8 @@ class SignboardAdmin(MunicipalAdmin):
 
 
 @admin.register(InfrastructureAsset)
-class InfrastructureAssetAdmin(MunicipalAdmin):
+class InfrastructureAssetAdmin(CustomFieldsAdminMixin, MunicipalAdmin):
+    custom_layer = "infrastructure"
     edit_capability = Capability.EDIT_INFRASTRUCTURE
     list_display = ["asset_code", "kind", "name", "condition", "installed_on", "replacement_cost"]
     list_filter = ["kind", "condition"]

@@ -1,16 +1,19 @@
 """Benchmark: the yearly assessment run of the 1,000,000-parcel benchmark town.
 
-    THESABAN_DB_NAME=thesaban_taxes .venv/bin/python manage.py seed_demo --parcels 1000000   # once, ~4-6 min
-    THESABAN_DB_NAME=thesaban_taxes .venv/bin/python bench/assess.py [--workers N] [--year 2026]
+    THESABAN_DB_NAME=thesaban_taxes .venv/bin/python manage.py seed_demo --parcels 1000000   # once, ~6-12 min
+    THESABAN_DB_NAME=thesaban_taxes .venv/bin/python bench/assess.py [--workers N] [--year 2026] [--runs 1]
+    THESABAN_DB_NAME=thesaban_taxes .venv/bin/python bench/compare --rounds 3 -- bench/assess.py
 
 Runs `taxes.services.assessment_run` (the same service as `manage.py assess` and the officer's
 button) and prints the time spent waiting on the database (COPY out, COPY in, the status rows,
 the commit) apart from the time spent parsing and computing in Python, and the CPU seconds used by
-our database backend and by the Python processes (these do not grow when other developers load the
-shared machine; the WAL writer and checkpointer are not counted). Then it checks the run:
-as many rows as holdings and signboards, and a sample of rows recomputed through the public
-calculator from their stored facts. Goals (issue 3): under 10 s of database time, under 60 s end
-to end. Results go into docs/BENCHMARKS.md.
+our database backends (the run's connection and, when it uses one, its second connection) and by
+the Python processes: these do not grow when other developers load the shared machine (the WAL
+writer and checkpointer are not counted). Then it checks the run: as many rows as holdings and
+signboards, and a sample of rows recomputed through the public calculator from their stored facts.
+Goals (issue 3): under 10 s of database time, under 60 s end to end. Results go into
+docs/BENCHMARKS.md. `--tree DIR` benchmarks the code of another checkout (bench/compare uses it to
+run the baseline side by side); the last line of the output is the result as JSON.
 """
 
 import argparse
@@ -18,14 +21,16 @@ import json
 import os
 import random
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+TREE = Path(sys.argv[sys.argv.index("--tree") + 1]) if "--tree" in sys.argv else Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(TREE.resolve()))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
@@ -34,18 +39,19 @@ from django.db import connection  # noqa: E402
 from fixtures.bulk import LARGE  # noqa: E402
 from municipalities.models import Municipality  # noqa: E402
 from municipalities.tenancy import platform_scope, scoped_to  # noqa: E402
+from taxes import runs  # noqa: E402
 from taxes.models import Assessment  # noqa: E402
 from taxes.services import assessment_run, recompute  # noqa: E402
 
 
-def backend_pid() -> int:
-    with connection.cursor() as cursor:
+def backend_pid(conn) -> int:
+    with conn.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         return cursor.fetchone()[0]
 
 
 def backend_cpu(pid: int) -> float:
-    """CPU seconds used so far by our PostgreSQL backend (same machine: /proc), whatever the load."""
+    """CPU seconds used so far by a PostgreSQL backend (same machine: /proc), whatever the load."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -56,11 +62,61 @@ def python_cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+class SecondBackends:
+    """CPU seconds of the run's second connections (taxes.runs.Beside), read just before they close."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        beside = getattr(runs, "Beside", None)
+        if beside is None:  # an older revision (bench/compare): one connection only
+            return
+        close, meter = beside.close, self
+
+        def measured_close(self):
+            self.wait()
+            meter.seconds += backend_cpu(backend_pid(self.connection))
+            close(self)
+
+        beside.close = measured_close
+
+
+def one_run(town, year, workers, sample, seconds_beside) -> dict:
+    load = os.getloadavg()[0]
+    backend = backend_pid(connection)
+    db_cpu, py_cpu, beside_cpu = backend_cpu(backend), python_cpu(), seconds_beside.seconds
+    started = time.perf_counter()
+    with scoped_to(town):
+        run = assessment_run(municipality=town, tax_year=year, workers=workers)
+    wall = time.perf_counter() - started
+    seconds = run.stats["seconds"]
+    result = {
+        "run": run.pk,
+        "load": round(load, 2),
+        "wall": round(wall, 2),
+        "database": seconds["database"],
+        **{k: v for k, v in seconds["steps"].items()},
+        "cpu_backends": round(backend_cpu(backend) - db_cpu + seconds_beside.seconds - beside_cpu, 2),
+        "cpu_python": round(python_cpu() - py_cpu, 2),
+    }
+    print(json.dumps(result), flush=True)
+    with scoped_to(town):
+        rows = Assessment.objects.filter(run=run).count()
+        assert rows == run.stats["holdings"] + run.stats["signboards"], rows
+        ids = list(Assessment.objects.filter(run=run).values_list("id", flat=True))
+        chosen = Assessment.objects.filter(id__in=random.Random(1).sample(ids, min(sample, len(ids))))
+        mismatches = [a.pk for a in chosen if str(a.tax) != recompute(a)["tax"]]
+    print(f"{rows:,} rows; {len(chosen)} recomputed through the calculator, mismatches: {len(mismatches)}")
+    assert not mismatches, mismatches
+    return result
+
+
 def main():
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--year", type=int, default=2026)
     parser.add_argument("--workers", type=int, default=None, help="processes for the rules (default: 2 if large)")
     parser.add_argument("--sample", type=int, default=2000, help="rows recomputed through the calculator")
+    parser.add_argument("--runs", type=int, default=1, help="runs one after the other (medians printed)")
+    parser.add_argument("--tree", help="benchmark the code of this checkout instead")
     args = parser.parse_args()
     with platform_scope():
         town = Municipality.objects.filter(code=LARGE.code).first()
@@ -69,28 +125,12 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM assets_parcel WHERE municipality_id = %s", [town.pk])
         parcels = cursor.fetchone()[0]
-    print(f"{town.display_name}: {parcels:,} parcels, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
-    backend = backend_pid()
-    db_cpu, py_cpu = backend_cpu(backend), python_cpu()
-    started = time.perf_counter()
-    with scoped_to(town):
-        run = assessment_run(municipality=town, tax_year=args.year, workers=args.workers)
-    wall = time.perf_counter() - started
-    cpu = {
-        "database_backend": round(backend_cpu(backend) - db_cpu, 2),
-        "python_all_processes": round(python_cpu() - py_cpu, 2),
-    }
-    seconds = run.stats["seconds"]
-    print(json.dumps({"run": run.pk, "wall_seconds": round(wall, 2), **seconds, "cpu_seconds": cpu}, indent=1))
-    print(f"holdings {run.stats['holdings']:,}, signboards {run.stats['signboards']:,}")
-    with scoped_to(town):
-        rows = Assessment.objects.filter(run=run).count()
-        assert rows == run.stats["holdings"] + run.stats["signboards"], rows
-        ids = list(Assessment.objects.filter(run=run).values_list("id", flat=True))
-        sample = Assessment.objects.filter(id__in=random.Random(1).sample(ids, min(args.sample, len(ids))))
-        mismatches = [a.pk for a in sample if str(a.tax) != recompute(a)["tax"]]
-    print(f"{rows:,} rows; {len(sample)} recomputed through the calculator, mismatches: {len(mismatches)}")
-    print(f"goals: database {seconds['database']} s (< 10), end to end {wall:.1f} s (< 60)")
+    print(f"{town.display_name}: {parcels:,} parcels, {os.cpu_count()} cores, code of {TREE}")
+    seconds_beside = SecondBackends()
+    results = [one_run(town, args.year, args.workers, args.sample, seconds_beside) for _ in range(args.runs)]
+    medians = {k: round(statistics.median(r[k] for r in results), 2) for k in results[0] if k != "run"}
+    print(f"goals: database {medians['database']} s (< 10), end to end {medians['wall']} s (< 60)")
+    print(json.dumps({"median_of": len(results), **medians}))
 
 
 if __name__ == "__main__":

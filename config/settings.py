@@ -72,12 +72,25 @@ INSTALLED_APPS = [
     "csp",
 ]
 # Our own apps; each may offer `<app>/api/urls.py`, mounted under /api/v1/ (config/api_urls.py).
-THESABAN_APPS = ["municipalities", "assets", "taxes", "maps", "fixtures", "jobs", "works", "rasters", "dataio", "audit"]
+THESABAN_APPS = [
+    "municipalities",
+    "assets",
+    "taxes",
+    "maps",
+    "fixtures",
+    "jobs",
+    "works",
+    "rasters",
+    "dataio",
+    "audit",
+    "catalogue",
+]
 INSTALLED_APPS += THESABAN_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "maps.middleware.TileMiddleware",  # cached vector tiles before sessions and the tenancy lookup
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "municipalities.context_processors.municipality",
+                "catalogue.context_processors.branding",
             ],
             "builtins": ["municipalities.templatetags.thai"],
         },
@@ -169,7 +183,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)  # one working day
 
 # Content Security Policy (django-csp): everything comes from our own origin, nothing from a CDN;
-# no inline scripts but a map's own (folium's), which carries the request's nonce (maps/_map_script.html;
+# no inline scripts but a map's own (folium's), which carries the request's nonce (maps/_map.html;
 # the header names a nonce only on pages that use one). Inline style attributes remain allowed (the
 # admin and OpenLayers use them).
 CONTENT_SECURITY_POLICY = {
@@ -246,5 +260,11 @@ COMPLAINT_FORM_RATE_PER_HOUR = env_int("COMPLAINT_FORM_RATE_PER_HOUR", 10)
 # Demo data is synthetic; pages say so while this is on (see fixtures/).
 THESABAN_DEMO = env_bool("THESABAN_DEMO", default=DEBUG)
 
+# Vector tiles kept in each server process's memory (maps/cache.py), in megabytes; 0 turns the cache off.
+MAPS_TILE_CACHE_MB = env_int("MAPS_TILE_CACHE_MB", 256)
+
 # Imports (dataio): the largest upload accepted, and what a zip may expand to (4× that).
 DATAIO_MAX_UPLOAD_BYTES = env_int("DATAIO_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+
+# National roll-up (catalogue app): packages written by `export_national` and the merged national view.
+NATIONAL_ROLLUP_DIR = Path(env_str("NATIONAL_ROLLUP_DIR") or BASE_DIR / "var" / "national")

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from audit import views as audit_views
+from maps import views as maps_views
 from municipalities import views as municipality_views
 
 urlpatterns = [
@@ -19,6 +20,12 @@ urlpatterns = [
     path("rasters/", include("rasters.urls")),
     path("report/", include("works.public_urls")),  # residents' complaint form: public, no login
     path("data/", include("dataio.urls")),
+    path("maps/", include("maps.urls")),
+    # Answered by maps.middleware.TileMiddleware before the session middleware; named here for reverse().
+    path("tiles/<slug:layer>/<int:z>/<int:x>/<int:y>.pbf", maps_views.tile, name="tile"),
+    path("catalogue/", include("catalogue.urls")),
+    path("", include("catalogue.public_urls")),  # open-data portal, catalog.json, CKAN API: public, no login
+    path("ogc/", include("catalogue.ogc_urls")),  # OGC API – Features: public datasets, internal ones with a token
     path("audit/", include("audit.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assets.choices import DeedType
-from dataio.layers import DECIMAL, LAYERS, Layer
+from dataio.layers import BOOLEAN, DECIMAL, INTEGER, Layer, custom_sql, layer_for
 from municipalities.tenancy import current_zones
 from municipalities.thai import rai_ngan_wa
 
@@ -69,7 +69,7 @@ def export(municipality, *, layer: str, fmt: str, encoding: str, personal_data: 
             raise ValidationError(_("ชุดข้อมูล LTAX Online เป็นของทั้งเทศบาล ผู้ที่ได้รับสิทธิ์เฉพาะบางเขตส่งออกได้ทีละชั้นข้อมูลของเขตตน"))
         content, rows = ltax_workbook(municipality, personal_data=personal_data)
         return ExportFile(f"{municipality.code}-ltax{suffix}.xlsx", CONTENT_TYPES[fmt], content, rows)
-    spec = LAYERS[layer]
+    spec = layer_for(municipality.pk, layer)
     frame = layer_frame(municipality, spec, personal_data=personal_data)
     content = WRITERS[fmt](frame, spec, encoding)
     return ExportFile(
@@ -99,7 +99,9 @@ def layer_frame(municipality, layer: Layer, *, personal_data: bool) -> gpd.GeoDa
     for column in layer.columns:
         if column.personal and not personal_data:
             continue
-        if column.name == "parcel_code" and layer.key != "parcels":
+        if column.custom:
+            selects.append(f"{custom_sql(column.name, column.kind)} AS {column.name}")
+        elif column.name == "parcel_code" and layer.key != "parcels":
             selects.append("p.parcel_code AS parcel_code")
         elif column.name == "owner_national_id":
             selects.append("so.national_id AS owner_national_id")
@@ -140,6 +142,8 @@ def layer_frame(municipality, layer: Layer, *, personal_data: bool) -> gpd.GeoDa
     for column in layer.columns:
         if column.name in frame and layer.kind_of(column) == DECIMAL:
             frame[column.name] = frame[column.name].map(lambda v: None if v is None else float(v))
+        if column.custom and column.name in frame and layer.kind_of(column) in (BOOLEAN, INTEGER):
+            frame[column.name] = frame[column.name].astype("boolean" if layer.kind_of(column) == BOOLEAN else "Int64")
         if column.name == "attributes" and column.name in frame:
             # Django hands jsonb over as its text; write it in one canonical form.
             frame[column.name] = frame[column.name].map(
@@ -160,7 +164,11 @@ def _to_bytes(write, suffix: str) -> bytes:
 
 
 def write_gpkg(frame, layer: Layer, encoding: str) -> bytes:
-    return _to_bytes(lambda p: frame.to_file(p, driver="GPKG", layer=layer.key, engine="pyogrio"), "gpkg")
+    return _gpkg(frame, layer.key)
+
+
+def _gpkg(frame, name: str) -> bytes:
+    return _to_bytes(lambda p: frame.to_file(p, driver="GPKG", layer=name, engine="pyogrio"), "gpkg")
 
 
 def write_geojson(frame, layer: Layer, encoding: str) -> bytes:
@@ -217,6 +225,17 @@ def _workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
             for cells in sheet.iter_cols(min_row=1, max_row=1):
                 sheet.column_dimensions[cells[0].column_letter].width = max(12, min(40, len(str(cells[0].value)) + 4))
     return buffer.getvalue()
+
+
+def write_frame(frame, *, fmt: str, name: str) -> bytes:
+    """Any GeoDataFrame in WGS 84 (a catalogue dataset) as GeoPackage, GeoJSON or CSV with WKT."""
+    if fmt == "gpkg":
+        return _gpkg(frame, name)
+    if fmt == "geojson":
+        return write_geojson(frame, None, "utf-8")
+    if fmt == "csv":
+        return write_csv(frame, None, "utf-8")
+    raise ValidationError(_("ไม่รู้จักรูปแบบไฟล์ %(fmt)s") % {"fmt": fmt})
 
 
 WRITERS = {"gpkg": write_gpkg, "shp": write_shapefile, "geojson": write_geojson, "csv": write_csv, "xlsx": write_xlsx}

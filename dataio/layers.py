@@ -7,7 +7,7 @@ the short names our shapefiles use (≤ 10 characters) and the Thai headers our 
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
@@ -32,6 +32,13 @@ class Column:
     default: str | None = None  # the value a new record gets when the file has no such column
     personal: bool = False  # owners' names, IDs and addresses (PDPA): exported only on request
     export_only: bool = False  # written by exports, ignored by imports
+    # A municipality's own field (catalogue.CustomField), stored in the record's `custom` JSON:
+    # its type, label, choices and limits come from its definition instead of a model field.
+    custom: bool = False
+    kind: str = ""
+    label: str = ""
+    choice_labels: tuple[tuple[str, str], ...] = ()
+    bounds: tuple[object, object, int | None] = (None, None, None)
 
 
 @dataclass(frozen=True)
@@ -59,13 +66,16 @@ class Layer:
 
     def _is_model_field(self, column: Column) -> bool:
         return (
-            not column.export_only
+            not column.custom
+            and not column.export_only
             and column.name not in ("owner_national_id",)
             and not (column.name == "parcel_code" and self.code != "parcel_code")
         )
 
     def kind_of(self, column: Column) -> str:
         """The value type of a column, read from its model field."""
+        if column.custom:
+            return column.kind
         if not self._is_model_field(column):
             return TEXT
         model_field = self.field(column.name)
@@ -87,6 +97,8 @@ class Layer:
 
     def limits(self, column: Column) -> tuple[object | None, object | None, int | None]:
         """(minimum, maximum, max_length) declared on the model field."""
+        if column.custom:
+            return column.bounds
         if not self._is_model_field(column):
             return None, None, None
         model_field = self.field(column.name)
@@ -105,7 +117,8 @@ class Layer:
     def choices(self, column: Column) -> dict[str, str]:
         """Accepted spellings of a choice (its value, its label, the label's number) → the value."""
         accepted = {}
-        for value, label in self.field(column.name).choices:
+        pairs = column.choice_labels if column.custom else self.field(column.name).choices
+        for value, label in pairs:
             words = str(label).split(" ")
             number = next(
                 (w for w in words if w.replace("/", "").isdigit()), None
@@ -120,6 +133,8 @@ class Layer:
 
     def label_of(self, column: Column) -> str:
         """The Thai header of a column (the model field's verbose name)."""
+        if column.custom:
+            return column.label
         if column.name == "parcel_code" and self.key != "parcels":
             return str(_("รหัสแปลงที่ดิน"))
         if column.personal:
@@ -270,6 +285,25 @@ INFRASTRUCTURE = Layer(
 )
 
 LAYERS = {layer.key: layer for layer in (PARCELS, BUILDINGS, SIGNBOARDS, INFRASTRUCTURE)}
+
+
+CUSTOM_CASTS = {INTEGER: "bigint", DECIMAL: "numeric", DATE: "date"}
+
+
+def custom_sql(key: str, kind: str, alias: str = "t") -> str:
+    """A custom field's value in `<alias>.custom` as typed SQL (NULL when absent); keys are [a-z0-9_]."""
+    if kind == BOOLEAN:
+        return f"({alias}.custom -> '{key}')::boolean"
+    cast = CUSTOM_CASTS.get(kind)
+    return f"({alias}.custom ->> '{key}')" + (f"::{cast}" if cast else "")
+
+
+def layer_for(municipality_id: int, key: str) -> Layer:
+    """A layer as one municipality's files see it: the register's columns and its custom fields."""
+    from catalogue.customfields import dataio_columns
+
+    extra = dataio_columns(municipality_id, key)
+    return replace(LAYERS[key], columns=LAYERS[key].columns + extra) if extra else LAYERS[key]
 
 
 def layer_choices():

@@ -60,6 +60,7 @@ class ReadOptions:
     srid: int | None = None  # None: from the .prj (or WGS 84 where the format says so)
     thai_datum_shift: bool = False  # Indian 1975 with the RTSD +towgs84=206,837,295
     max_bytes: int | None = None  # None: settings.DATAIO_MAX_UPLOAD_BYTES
+    geometry_required: bool = True  # False: a table without geometry is read too (the catalogue's uploads)
 
 
 @dataclass
@@ -289,14 +290,17 @@ def _read_vector(path: Path, kind: str, options: ReadOptions) -> SourceTable:
         if len(names) > 1:
             notes.append(_("ไฟล์มีหลายชั้นข้อมูล ใช้ชั้น %(layer)s") % {"layer": layer})
     info = pyogrio.read_info(path, layer=layer, **read_kwargs)
-    if info.get("geometry_type") is None and kind != "kml":
+    if info.get("geometry_type") is None and kind != "kml" and options.geometry_required:
         raise FileRefused(_("ชั้นข้อมูลในไฟล์ไม่มีรูปเรขาคณิต"), code="no_geometry")
     srid, transform_from = _crs_of(info.get("crs"), kind, options, has_prj=_has_prj(path, kind))
     _meta, table = pyogrio.read_arrow(path, layer=layer, **read_kwargs)
     geometry_name = _meta.get("geometry_name") or "wkb_geometry"
-    if geometry_name not in table.column_names:
+    if geometry_name in table.column_names:
+        wkb = table.column(geometry_name).combine_chunks().cast(pa.binary())
+    elif options.geometry_required:
         raise FileRefused(_("ชั้นข้อมูลในไฟล์ไม่มีรูปเรขาคณิต"), code="no_geometry")
-    wkb = table.column(geometry_name).combine_chunks().cast(pa.binary())
+    else:
+        wkb = pa.nulls(table.num_rows, pa.binary())
     columns = {name: _as_text(table.column(name)) for name in table.column_names if name != geometry_name}
     return SourceTable(
         columns=columns,
@@ -494,6 +498,9 @@ def _from_frame(frame, kind: str, encoding: str | None, options: ReadOptions) ->
         geoms = shapely.points(lon, lat)
         geoms[np.isnan(lon) | np.isnan(lat)] = None
         used = {lon_name, lat_name}
+    elif not options.geometry_required:
+        geoms = np.full(len(frame), None, dtype=object)
+        used = set()
     else:
         raise FileRefused(
             _("ไม่พบคอลัมน์รูปเรขาคณิต: ตารางต้องมีคอลัมน์ WKT (ชื่อ wkt หรือ geometry) หรือคอลัมน์พิกัด lon และ lat"),

@@ -14,18 +14,19 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.choices import PersonalDataAction
 from audit.services import record_personal_data_access
 from dataio import exporter, staging
-from dataio.layers import LAYERS, Layer
+from dataio.layers import LAYERS, Layer, layer_for
 from dataio.models import ImportSession, ImportStatus
 from dataio.reader import SUPPORTED_SRIDS, FileRefused, ReadOptions, read_source
 from dataio.report import ERROR, PROBLEM_KINDS, TOO_COMPLEX, message, severity
@@ -33,6 +34,7 @@ from dataio.values import match_columns, normalise
 from jobs.progress import NullProgress
 from municipalities.models import Membership
 from municipalities.permissions import Capability, capabilities_of
+from municipalities.signals import rows_changed
 
 PREVIEW_FEATURES = 3000  # drawn on the preview map; never more than this inline
 
@@ -77,11 +79,12 @@ def check_file(*, municipality, path: Path, options: ImportOptions, progress=Non
     progress = progress or NullProgress()
     with transaction.atomic():
         with connection.cursor() as cursor:
-            stage, report = _stage_and_check(cursor, municipality, path, options, progress)
+            checked = _stage_and_check(cursor, municipality, path, options, progress)
+            report = checked.report
             if not report["errors"]:
-                report["outcome"] = staging.outcome_counts(cursor, stage)
+                report["outcome"] = staging.outcome_counts(cursor, checked.stage)
             if preview:
-                report["preview"] = _preview(cursor, stage)
+                report["preview"] = _preview(cursor, checked.stage)
         transaction.set_rollback(True)  # the staging tables go with the rollback
     return report
 
@@ -98,27 +101,88 @@ def import_file(
     """
     progress = progress or NullProgress()
     with connection.cursor() as cursor:
-        stage, report = _stage_and_check(cursor, municipality, path, options, progress)
-        if report["errors"]:
-            raise ImportRefused(report)
+        checked = _stage_and_check(cursor, municipality, path, options, progress, first_load=not dry_run)
+        if checked.report["errors"]:
+            raise ImportRefused(checked.report)
         if dry_run:
-            report["outcome"] = staging.outcome_counts(cursor, stage)
+            checked.report["outcome"] = staging.outcome_counts(cursor, checked.stage)
             transaction.set_rollback(True)
-            return report
+            return checked.report
         progress.say(_("บันทึกลงทะเบียน"))
-        report["result"] = staging.merge(
+        merge = partial(
+            staging.merge,
             cursor,
-            stage,
+            checked.stage,
             acting_user_id=getattr(acting_user, "pk", None),
             reason=_("นำเข้าจากไฟล์ %(name)s") % {"name": Path(path).name},
+            progress=progress,
         )
+        result = None
+        if checked.bulk:
+            try:
+                with transaction.atomic():
+                    result = merge(bulk=True)
+            except (staging.BulkLoadUnavailable, IntegrityError) as error:
+                # The checks trusted the register to refuse invalid geometries: check in full now.
+                checked.check(trust_validity=False)
+                if checked.report["errors"]:
+                    raise ImportRefused(checked.report) from None
+                if isinstance(error, IntegrityError):
+                    raise
+        report = checked.report
+        report["result"] = merge(bulk=False) if result is None else result
         progress.advance(report["rows"])
-        stage.drop()
+        checked.stage.drop()
+    rows_changed.send(sender=options.spec.model, municipality_id=municipality.pk)
     return report
 
 
-def _stage_and_check(cursor, municipality, path: Path, options: ImportOptions, progress):
-    layer = options.spec
+@dataclass
+class _Checked:
+    """A file staged for one import, its geometry checks and its report (see `_stage_and_check`)."""
+
+    cursor: object
+    municipality: object
+    options: ImportOptions
+    layer: Layer  # the layer with the municipality's custom fields (catalogue.customfields)
+    source: object
+    mapping: dict
+    values: object
+    stage: staging.Stage
+    report: dict | None = None
+    bulk: bool = False  # checked for the bulk path of a first load
+
+    def check(self, *, trust_validity: bool) -> dict:
+        if self.report is not None:
+            self.stage.drop_checks(self.cursor)
+        staging.check_geometry(
+            self.cursor,
+            self.stage,
+            srid=self.source.srid,
+            transform_from=self.source.transform_from,
+            has_z=self.source.has_z,
+            boundary_wkb=bytes(self.municipality.boundary.ewkb),
+            repair=self.options.repair,
+            area_srid=self.municipality.area_srid,
+            trust_validity=trust_validity,
+        )
+        _refuse_mixed_geometry(self.cursor, self.stage)
+        first, counts = staging.problems(self.cursor, self.stage, new_only=self.options.new_only)
+        self.report = _report(self.layer, self.source, self.mapping, self.values, first, counts)
+        self.bulk = trust_validity
+        return self.report
+
+
+class _Distrusted(Exception):
+    """The checks that trusted the register's validity constraint found errors: check in full."""
+
+
+def _stage_and_check(cursor, municipality, path: Path, options: ImportOptions, progress, *, first_load: bool = False):
+    """Read and stage a file and check it; with `first_load`, the first load of a large file takes the
+    bulk path if it can (`staging.bulk_load_fits`): its geometries' validity is then left to the
+    register's check constraint, so ST_IsValid runs once per row instead of twice. Any report with
+    errors comes from the full checks, so that it is the same report either way."""
+    layer = layer_for(municipality.pk, options.layer)
     progress.say(_("อ่านไฟล์"))
     source = read_source(path, options.read_options())
     if source.rows == 0:
@@ -128,25 +192,25 @@ def _stage_and_check(cursor, municipality, path: Path, options: ImportOptions, p
     values = normalise(layer, source.columns, source.rows, mapping)
     stage = staging.Stage.new(layer, municipality.pk, values.present)
     progress.say(_("คัดลอกลงตารางพัก"))
-    staging.load(
-        cursor,
-        stage,
-        values,
-        source.wkb,
-        srid=source.srid,
-        transform_from=source.transform_from,
-        has_z=source.has_z,
-        boundary_wkb=bytes(municipality.boundary.ewkb),
-        repair=options.repair,
-        area_srid=municipality.area_srid,
-        progress=progress,
-    )
-    _refuse_mixed_geometry(cursor, stage)
+    staging.load(cursor, stage, values, source.wkb, progress=progress)
+    checked = _Checked(cursor, municipality, options, layer, source, mapping, values, stage)
     progress.say(_("ตรวจสอบความถูกต้อง"))
-    first, counts = staging.problems(cursor, stage, new_only=options.new_only)
-    report = _report(layer, source, mapping, values, first, counts)
+    if (
+        first_load
+        and not options.repair
+        and staging.bulk_load_fits(cursor, stage, source.rows)
+        and staging.validity_enforced(cursor, stage)
+    ):
+        try:
+            with transaction.atomic():
+                if checked.check(trust_validity=True)["errors"]:
+                    raise _Distrusted
+        except (_Distrusted, DatabaseError):  # DatabaseError: GEOS refused an invalid geometry
+            checked.report = None
+    if checked.report is None:
+        checked.check(trust_validity=False)
     progress.advance(source.rows)
-    return stage, report
+    return checked
 
 
 def _refuse_mixed_geometry(cursor, stage) -> None:

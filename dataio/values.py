@@ -216,7 +216,7 @@ def _parse(layer: Layer, column, series: pd.Series, result: Normalised) -> pd.Se
         in_range &= ~(numbers < float(low))
     if high is not None:
         in_range &= ~(numbers > float(high))
-    if kind == DECIMAL:
+    if kind == DECIMAL and not column.custom:
         model_field = layer.field(column.name)
         limit = 10.0 ** (model_field.max_digits - model_field.decimal_places)
         in_range &= ~(numbers.abs() >= limit)

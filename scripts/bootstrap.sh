@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 PG_VERSION=15
+PG_START_TIMEOUT=${PG_START_TIMEOUT:-1800}
 DEBIAN_PACKAGES=(
   "postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3" postgresql-client-$PG_VERSION
   gdal-bin libgdal-dev libgeos-c1v5 libproj25  # GeoDjango loads GDAL, GEOS and PROJ
@@ -47,6 +48,40 @@ install_virtualenv() {
   fi
 }
 
+# Settings of the machine's own cluster for bulk work on a development or CI machine (a deployment tunes
+# its own server; see docs/BENCHMARKS.md). Imports, the benchmark town and assessment runs write
+# gigabytes of WAL: with the stock max_wal_size of 1 GB the cluster checkpoints every few seconds and
+# writes whole pages again after each checkpoint.
+#   max_wal_size 8GB, checkpoint_timeout 15min  checkpoints by time, not after every gigabyte of WAL
+#   synchronous_commit off  an operating-system crash may lose the last fraction of a second of
+#                           commits, never consistency (test suites commit thousands of times)
+#   shared_buffers          a quarter of the memory, at most 2 GB (the stock 128 MB makes every bulk
+#                           statement write its own pages out); it needs a restart, so it takes effect
+#                           the next time the cluster starts; this script restarts the cluster only
+#                           right after starting it itself, never under other people's sessions.
+tune_local_cluster() {
+  local started=$1
+  shift
+  local psql=("$@")
+  local memory_mb
+  memory_mb=$(awk '/^MemTotal:/ {print int($2 / 1024 / 4)}' /proc/meminfo)
+  [ "$memory_mb" -gt 2048 ] && memory_mb=2048
+  local changed="" pair name value
+  for pair in max_wal_size=8GB checkpoint_timeout=15min synchronous_commit=off "shared_buffers=${memory_mb}MB"; do
+    name=${pair%%=*}
+    value=${pair#*=}
+    if [ -z "$("${psql[@]}" -c "SELECT 1 FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf'
+                                AND name = '$name' AND setting = '$value'")" ]; then
+      "${psql[@]}" -c "ALTER SYSTEM SET $name = '$value'"
+      changed=1
+    fi
+  done
+  [ -n "$changed" ] || return 0
+  say "Tuned the PostgreSQL $PG_VERSION cluster for bulk work (max_wal_size, checkpoint_timeout, synchronous_commit, shared_buffers)"
+  "${psql[@]}" -c "SELECT pg_reload_conf()" >/dev/null
+  if [ -n "$started" ]; then as_root pg_ctlcluster "$PG_VERSION" main restart -- --timeout="$PG_START_TIMEOUT"; fi
+}
+
 # With DATABASE_URL unset, Thesaban uses a role and database of its own on the machine's cluster.
 ensure_local_database() {
   if [ -n "${DATABASE_URL:-}" ]; then return; fi
@@ -54,12 +89,17 @@ ensure_local_database() {
     say "Creating PostgreSQL $PG_VERSION cluster"
     as_root pg_createcluster "$PG_VERSION" main >/dev/null
   fi
+  local started=""
   if ! pg_lsclusters -h | awk -v v="$PG_VERSION" '$1==v && $2=="main" {print $4}' | grep -q online; then
     say "Starting PostgreSQL $PG_VERSION"
-    as_root pg_ctlcluster "$PG_VERSION" main start
+    # After an unclean stop the cluster first replays its WAL (up to max_wal_size, about a minute
+    # for 8 GB here): pg_ctl's default 60 s wait is too short for that.
+    as_root pg_ctlcluster "$PG_VERSION" main start -- --timeout="$PG_START_TIMEOUT"
+    started=1
   fi
   local psql=(as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qtAX)
   if [ "$(id -u)" -ne 0 ]; then psql=(sudo -u postgres psql -v ON_ERROR_STOP=1 -qtAX); fi
+  tune_local_cluster "$started" "${psql[@]}"
   local db=${THESABAN_DB_NAME:-thesaban}
   # Superuser only on this local development cluster: the test runner creates databases with PostGIS
   # and the backup tests run pg_restore. A deployment brings its own DATABASE_URL.

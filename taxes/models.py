@@ -8,8 +8,10 @@ towards the new one (they share the same `original`).
 The foreign keys of the two large tables (Assessment, TaxStatus) are not database constraints
 (`db_constraint=False`): a run writes up to a million rows with COPY, with ids it has just read
 or created itself, and a constraint trigger per row took 31 s of a 1M-parcel run (and locks every
-parcel row it checks). Django still refuses to delete a parcel, owner, signboard or run that has
-assessments (`on_delete=PROTECT`), and parcels are retired, not deleted.
+parcel row it checks); even the two links between assessments (`supersedes`, `original`), empty in a
+run's drafts, cost a trigger call per row and per link at the commit (about 1 s for 1M rows).
+Django still refuses to delete a parcel, owner, signboard or run that has assessments
+(`on_delete=PROTECT`), and parcels are retired, not deleted.
 """
 
 from decimal import Decimal
@@ -154,6 +156,7 @@ class Assessment(MunicipalModel):
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
         related_name="superseded_by",
         verbose_name=_("แก้ไขแทนการประเมิน"),
     )
@@ -163,6 +166,7 @@ class Assessment(MunicipalModel):
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
         related_name="+",
         verbose_name=_("การประเมินครั้งแรกของเรื่องนี้"),
         help_text=_("ว่างไว้สำหรับการประเมินครั้งแรก; การประเมินแก้ไขทุกครั้งชี้ไปที่ครั้งแรก"),

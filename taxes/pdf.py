@@ -18,7 +18,7 @@ FONT_CSS = "\n".join(
 )
 
 
-def _context(notice) -> dict:
+def _context(notice, brandings) -> dict:
     assessment = notice.assessment
     if assessment.kind == TaxKind.SIGNBOARD:
         sign = assessment.signboard
@@ -34,12 +34,21 @@ def _context(notice) -> dict:
         "instalments": list(assessment.instalments.order_by("number")),
         "warning": notice.kind == NoticeKind.WARNING,
         "locator": mark_safe(locator),
+        "branding": brandings[assessment.municipality_id],
     }
 
 
 def render_notices(notices) -> bytes:
     """One PDF with every notice in order: ภ.ด.ส.6 followed by its ภ.ด.ส.7 sheet, or ภ.ป.3."""
-    html = render_to_string("taxes/notice_pdf.html", {"pages": [_context(n) for n in notices]})
+    from catalogue.selectors import profile_of
+
+    notices = list(notices)
+    # The municipality's logo, colour and letterhead (catalogue app), read once per municipality.
+    brandings = {n.assessment.municipality_id: None for n in notices}
+    for n in notices:
+        if brandings[n.assessment.municipality_id] is None:
+            brandings[n.assessment.municipality_id] = profile_of(n.assessment.municipality)
+    html = render_to_string("taxes/notice_pdf.html", {"pages": [_context(n, brandings) for n in notices]})
     fonts = FontConfiguration()
     return HTML(string=html, base_url=str(FONTS)).write_pdf(
         stylesheets=[CSS(string=FONT_CSS, font_config=fonts)], font_config=fonts

@@ -6,6 +6,14 @@ STDIN`, and so do the maps' status rows (docs/performance-anchors.md §4). The r
 processes when the municipality is large; each writes its rows to a file that the parent copies in.
 Every statement filters by the municipality explicitly: raw SQL does not pass through the tenancy
 manager. Time spent waiting on the database is measured apart from the time spent computing.
+
+A run that owns its transactions (not one inside a caller's transaction, such as a test's) does
+its database work on two connections at once, one per core (`Beside`): half of the register is read
+by a second connection that shares the first one's snapshot (pg_export_snapshot, as pg_dump -j
+does), and the maps' status rows are copied in by the second connection while the first copies the
+assessments. The status rows are committed first but stay out of sight until the run's own
+transaction makes the run current: the maps read only the current run's rows (the view
+`taxes_tax_status`), and a run that fails has its status rows deleted (`discard_status`).
 """
 
 import datetime
@@ -15,9 +23,14 @@ import multiprocessing
 import os
 import queue
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
+
+from django.db import connection
+from psycopg import sql as pgsql
 
 from taxes.choices import AssessmentStatus, TaxKind
 from taxes.facts import encode_land_building, encode_signboard
@@ -82,11 +95,51 @@ class Clock:
         }
 
 
-def copy_out(cursor, sql: str, params: list) -> bytes:
-    """The raw text of a query's rows through COPY … TO STDOUT (parsed later, off the database's clock)."""
+class Beside:
+    """A second connection to the database, for the COPYs that run beside the main connection's.
+
+    Used only when the run owns its transactions: a second connection cannot see (nor be rolled back
+    with) a caller's uncommitted transaction.
+    """
+
+    def __init__(self):
+        self.connection = connection.get_new_connection(connection.get_connection_params())
+        self.connection.autocommit = True
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assessment-run")
+
+    def wait(self):
+        """Let the second connection finish what it is doing (its result no longer matters)."""
+        self.pool.shutdown(wait=True)
+
+    def close(self):
+        self.pool.shutdown()
+        self.connection.close()
+
+    def run(self, work):
+        """Start `work(psycopg_connection)` in a thread; returns its future."""
+        return self.pool.submit(work, self.connection)
+
+
+@contextmanager
+def beside_if(owned: bool):
+    """A `Beside` connection when the run owns its transactions, else None (everything on one connection)."""
+    if not owned:
+        yield None
+        return
+    beside = Beside()
+    try:
+        yield beside
+    finally:
+        beside.close()
+
+
+def copy_out(raw_cursor, sql: str, params: dict) -> bytes:
+    """The raw text of a query's rows through COPY … TO STDOUT (parsed later, off the database's clock).
+
+    `raw_cursor` is psycopg's own cursor: Django's debug wrapper does not pass COPY parameters on.
+    """
     buffer = io.BytesIO()
-    raw = cursor.cursor  # psycopg's own cursor: Django's debug wrapper does not pass COPY parameters on
-    with raw.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
+    with raw_cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
         for chunk in copy:
             buffer.write(chunk)
     return buffer.getvalue()
@@ -117,15 +170,37 @@ REGISTER_SQL = {
 }
 
 
-def fetch_register(cursor, municipality_id: int, tax_year: int) -> dict[str, bytes]:
-    """Everything a run reads, as raw COPY text, one query per table, all filtered by municipality."""
+# Read by the second connection, when there is one: about half of the time (the parcels come from
+# an index alone, see assets.Parcel; the ownerships are the most rows).
+READ_BESIDE = ("land_uses", "buildings", "building_uses")
+
+
+def fetch_register(cursor, municipality_id: int, tax_year: int, beside: Beside | None = None) -> dict[str, bytes]:
+    """Everything a run reads, as raw COPY text, one query per table, all filtered by municipality.
+
+    With `beside`, the caller's transaction must be REPEATABLE READ (see services._snapshot): the
+    second connection reads its tables in the same snapshot, at the same time.
+    """
     params = {
         "m": municipality_id,
         "year": tax_year,
         "first": datetime.date(tax_year, 1, 1),
         "last": datetime.date(tax_year, 12, 31),
     }
-    return {name: copy_out(cursor, sql, params) for name, sql in REGISTER_SQL.items()}
+    if beside is None:
+        return {name: copy_out(cursor.cursor, sql, params) for name, sql in REGISTER_SQL.items()}
+    cursor.execute("SELECT pg_export_snapshot()")
+    (snapshot,) = cursor.fetchone()
+
+    def read_beside(side):
+        with side.transaction(), side.cursor() as raw:
+            raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            raw.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot)))
+            return {name: copy_out(raw, REGISTER_SQL[name], params) for name in READ_BESIDE}
+
+    there = beside.run(read_beside)
+    here = {name: copy_out(cursor.cursor, sql, params) for name, sql in REGISTER_SQL.items() if name not in READ_BESIDE}
+    return {**here, **there.result()}
 
 
 def parse_register(raw: dict[str, bytes]):
@@ -223,6 +298,11 @@ def compute(
     totals = {TaxKind.LAND_BUILDING: Decimal(0), TaxKind.SIGNBOARD: Decimal(0)}
 
     zones: dict[str, list] = {}  # zone code (the first two characters of a parcel code) → [rows, tax]
+    # Rows leave in the order of the table's index on (run, parcel) and (run, signboard), not in the
+    # order they are computed (parcel codes): PostgreSQL then appends to the index's last page instead
+    # of splitting pages all over it (a quarter less database time for the COPY).
+    by_parcel: list[tuple[int, str]] = []
+    by_signboard: list[tuple[int, str]] = []
 
     def write(kind, owner_id, parcel_id, signboard_id, key, facts, tax, zone):
         previous = issued_by_subject.get(key)
@@ -239,11 +319,15 @@ def compute(
         in_zone[1] += tax
         if supersedes == NULL:
             status_out.write(f"{'p' if parcel_id is not None else 's'}{parcel_id or signboard_id}\t{tax}\n")
-        out.write(
+        line = (
             f"{prefix}{kind}\t{NULL if owner_id is None else owner_id}\t{NULL if parcel_id is None else parcel_id}\t"
             f"{NULL if signboard_id is None else signboard_id}\t{facts}\t{tax}\t[]\t"
             f"{AssessmentStatus.DRAFT}\t{supersedes}\t{original}\t\n"
         )
+        if parcel_id is None:
+            by_signboard.append((signboard_id, line))
+        else:
+            by_parcel.append((parcel_id, line))
 
     only = None if n == 1 else (lambda owner_id: owner_id % n == k)
     done = 0
@@ -287,6 +371,10 @@ def compute(
             write(TaxKind.SIGNBOARD, taxpayer, None, int(sid), int(sid), encode_signboard(case), result.tax, zone)
         _advance(progress, counter, len(signboards))
 
+    for rows in (by_parcel, by_signboard):
+        rows.sort(key=itemgetter(0))  # stable: a parcel's taxpayers stay in the order computed
+        out.writelines(line for _id, line in rows)
+        rows.clear()
     stats["tax_land_building"] = totals[TaxKind.LAND_BUILDING]
     stats["tax_signboard"] = totals[TaxKind.SIGNBOARD]
     stats["problems"] = mapper.problems
@@ -389,27 +477,46 @@ def status_text(paths, *, municipality_id: int, run_id: int, tax_year: int) -> s
     """The maps' status rows of a new run's drafts: the tax of all taxpayers of a parcel, summed.
 
     Only new drafts: subjects with an issued assessment are written afterwards by `refresh_status`,
-    the one place that knows about notices and payments.
+    the one place that knows about notices and payments. Rows are in the order of the table's unique
+    indexes (parcel id, then signboard id), which PostgreSQL then fills by appending.
     """
-    due: dict[str, Decimal] = {}
+    due: dict[str, dict[int, Decimal]] = {"p": {}, "s": {}}
     for path in paths:
         with open(path.with_suffix(".status"), encoding="utf-8") as lines:
             for line in lines:
                 key, tax = line.split("\t")
-                due[key] = due.get(key, 0) + Decimal(tax)
+                subjects, subject = due[key[0]], int(key[1:])
+                subjects[subject] = subjects.get(subject, 0) + Decimal(tax)
     prefix = f"{municipality_id}\t{run_id}\t{tax_year}\t"
-    return "".join(
-        f"{prefix}{key[1:]}\t{NULL}\t{tax}\t0\tf\t{NULL}\n"
-        if key[0] == "p"
-        else f"{prefix}{NULL}\t{key[1:]}\t{tax}\t0\tf\t{NULL}\n"
-        for key, tax in due.items()
+    parcels, signboards = due["p"], due["s"]
+    return "".join(f"{prefix}{i}\t{NULL}\t{parcels[i]}\t0\tf\t{NULL}\n" for i in sorted(parcels)) + "".join(
+        f"{prefix}{NULL}\t{i}\t{signboards[i]}\t0\tf\t{NULL}\n" for i in sorted(signboards)
     )
 
 
-def copy_status(cursor, text: str) -> None:
+def copy_status(raw_cursor, text: str) -> None:
+    """COPY the status rows (`status_text`) in through psycopg's own cursor."""
     columns = "municipality_id, run_id, tax_year, parcel_id, signboard_id, tax_due, tax_paid, notice_sent, due_on"
-    with cursor.cursor.copy(f"COPY taxes_taxstatus ({columns}) FROM STDIN") as copy:
+    with raw_cursor.copy(f"COPY taxes_taxstatus ({columns}) FROM STDIN") as copy:
         copy.write(text)
+
+
+def copy_status_beside(beside: Beside, text: str):
+    """Start copying the status rows in on the second connection, in a transaction of its own that
+    commits when the copy ends; returns a future that gives the seconds it took."""
+
+    def work(side):
+        began = time.perf_counter()
+        with side.transaction(), side.cursor() as raw:
+            copy_status(raw, text)
+        return time.perf_counter() - began
+
+    return beside.run(work)
+
+
+def discard_status(cursor, *, municipality_id: int, run_id: int) -> None:
+    """Delete the status rows of a run that failed (copied in beside it, they were committed)."""
+    cursor.execute("DELETE FROM taxes_taxstatus WHERE municipality_id = %s AND run_id = %s", [municipality_id, run_id])
 
 
 def issued_subjects(issued: list) -> tuple[set[int], set[int]]:

@@ -37,11 +37,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, Sum
 
-from municipalities.tenancy import current_municipality_id
-from taxes.choices import AssessmentStatus, TaxState
-from taxes.models import Assessment, AssessmentRun, Notice
+from municipalities.tenancy import current_municipality_id, current_zones
+from taxes.choices import AssessmentStatus, TaxKind, TaxState
+from taxes.models import Assessment, AssessmentRun, Notice, Payment
 
 TAX_STATUS_VIEW = "taxes_tax_status"
 
@@ -132,3 +132,130 @@ def notices_in_zone(run: AssessmentRun, zone_code: str):
         .select_related("assessment__parcel", "assessment__signboard", "assessment__owner", "assessment__municipality")
         .order_by("number")
     )
+
+
+# Revenue for the maps and the executive's dashboard (issue 7) -------------------------------------
+
+
+def assessments_of(*, tax_year: int, parcel_id: int | None = None, signboard_id: int | None = None):
+    """A parcel's or sign's assessments in force for a year: issued ones, and the drafts of the current run."""
+    subject = {"parcel_id": parcel_id} if parcel_id is not None else {"signboard_id": signboard_id}
+    return (
+        Assessment.objects.filter(tax_year=tax_year, **subject)
+        .filter(Q(status=AssessmentStatus.ISSUED) | Q(status=AssessmentStatus.DRAFT, run__is_current=True))
+        .select_related("owner")
+        .order_by("id")
+    )
+
+
+def payments_of(assessments):
+    """Payments made on these assessments and on every correction of them (they share `original`)."""
+    chains = {a.chain_id for a in assessments}
+    return (
+        Payment.objects.filter(Q(assessment_id__in=chains) | Q(assessment__original_id__in=chains))
+        .select_related("assessment")
+        .order_by("paid_on", "id")
+    )
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "zones": list(current_zones() or ())})
+        return cursor.fetchall()
+
+
+def _in_member_zones(alias: str) -> str:
+    """SQL: AND the status row's parcel (a sign's: its parcel) lies in the zones the member is limited
+    to (municipalities/tenancy.py); nothing when the member sees the whole municipality."""
+    if current_zones() is None:
+        return ""
+    return (
+        f" AND EXISTS (SELECT 1 FROM assets_parcel zp JOIN municipalities_block zb ON zb.id = zp.block_id "
+        f"WHERE zb.zone_id = ANY(%(zones)s) AND zp.id = COALESCE({alias}.parcel_id, "
+        f"(SELECT zg.parcel_id FROM assets_signboard zg WHERE zg.id = {alias}.signboard_id)))"
+    )
+
+
+def revenue_by_kind(*, tax_year: int) -> dict[str, dict]:
+    """Per tax: the year's tax due (expected), paid (collected) and outstanding past its due date (overdue)."""
+    municipality_id = current_municipality_id()
+    totals = {kind: {"expected": Decimal(0), "collected": Decimal(0), "overdue": Decimal(0)} for kind in TaxKind}
+    if municipality_id is None:
+        return totals
+    rows = _rows(
+        f"""
+        SELECT CASE WHEN parcel_id IS NOT NULL THEN %(lb)s ELSE %(sb)s END, sum(tax_due), sum(tax_paid),
+               sum(tax_due - tax_paid) FILTER (WHERE status = 'overdue')
+        FROM {TAX_STATUS_VIEW} s WHERE municipality_id = %(m)s AND tax_year = %(year)s{_in_member_zones("s")}
+        GROUP BY 1
+        """,
+        {"m": municipality_id, "year": tax_year, "lb": TaxKind.LAND_BUILDING, "sb": TaxKind.SIGNBOARD},
+    )
+    for kind, expected, collected, overdue in rows:
+        totals[kind] = {"expected": expected, "collected": collected, "overdue": overdue or Decimal(0)}
+    return totals
+
+
+def collections_by_month(*, tax_year: int) -> dict[str, list[Decimal]]:
+    """Tax collected (the tax part of payments) on the year's assessments, per tax and calendar month 1–12.
+
+    Payments received in a later year for this year's tax count in December's column of this year's
+    chart only if paid in this year; the arrears selectors cover the rest.
+    """
+    months = {kind: [Decimal(0)] * 12 for kind in TaxKind}
+    payments = Payment.objects.filter(assessment__tax_year=tax_year, paid_on__year=tax_year)
+    zones = current_zones()
+    if zones is not None:
+        payments = payments.filter(
+            Q(assessment__parcel__block__zone__in=zones) | Q(assessment__signboard__parcel__block__zone__in=zones)
+        )
+    rows = payments.values_list("assessment__kind", "paid_on__month").annotate(total=Sum("principal"))
+    for kind, month, total in rows:
+        months[kind][month - 1] += total
+    return months
+
+
+ARREAR_AGES = ((0, 90), (91, 180), (181, 365), (366, 730), (731, None))  # days past the due date
+
+
+def arrears_by_age(*, today: datetime.date) -> list[dict]:
+    """Tax still unpaid past its due date, of every year's current run, in bands of days overdue."""
+    municipality_id = current_municipality_id()
+    bands = [{"from": low, "to": high, "amount": Decimal(0), "count": 0} for low, high in ARREAR_AGES]
+    if municipality_id is None:
+        return bands
+    rows = _rows(
+        f"""
+        SELECT %(today)s - due_on, tax_due - tax_paid FROM {TAX_STATUS_VIEW} s
+        WHERE municipality_id = %(m)s AND status = 'overdue'{_in_member_zones("s")}
+        """,
+        {"m": municipality_id, "today": today},
+    )
+    for days, amount in rows:
+        band = next(b for b in bands if b["to"] is None or days <= b["to"])
+        band["amount"] += amount
+        band["count"] += 1
+    return bands
+
+
+def top_arrears(*, today: datetime.date, limit: int = 20) -> list[dict]:
+    """The largest amounts unpaid past their due date: parcel or sign, tax year, amount, days overdue."""
+    municipality_id = current_municipality_id()
+    if municipality_id is None:
+        return []
+    rows = _rows(
+        f"""
+        SELECT s.parcel_id, s.signboard_id, COALESCE(p.parcel_code, g.signboard_code), s.tax_year,
+               s.tax_due - s.tax_paid AS owed, %(today)s - s.due_on
+        FROM {TAX_STATUS_VIEW} s
+        LEFT JOIN assets_parcel p ON p.id = s.parcel_id
+        LEFT JOIN assets_signboard g ON g.id = s.signboard_id
+        WHERE s.municipality_id = %(m)s AND s.status = 'overdue'{_in_member_zones("s")}
+        ORDER BY owed DESC, 3 LIMIT %(limit)s
+        """,
+        {"m": municipality_id, "today": today, "limit": limit},
+    )
+    return [
+        {"parcel_id": p, "signboard_id": g, "code": code, "tax_year": year, "owed": owed, "days": days}
+        for p, g, code, year, owed, days in rows
+    ]

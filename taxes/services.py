@@ -81,7 +81,8 @@ def assessment_run(
     except ParameterError as error:
         raise ValidationError({"tax_year": _("ไม่มีอัตราภาษีสำหรับปี %(year)s") % {"year": be_year(tax_year)}}) from error
     clock = runs.Clock()
-    with _session_lock(municipality.pk, tax_year), runs.no_cyclic_gc():
+    owned = not connection.in_atomic_block  # see taxes/runs.py: two connections only for a run's own transactions
+    with _session_lock(municipality.pk, tax_year), runs.no_cyclic_gc(), runs.beside_if(owned) as beside:
         # The run is visible (running) from the start; reading and computing happen outside any long
         # transaction, so the progress written on the way reaches the page that shows it.
         run = AssessmentRun.objects.create(
@@ -90,7 +91,7 @@ def assessment_run(
         try:
             progress.say(_("อ่านทะเบียนทรัพย์สิน"))
             with clock.db("read"), _snapshot(), connection.cursor() as cursor:
-                raw = runs.fetch_register(cursor, municipality.pk, tax_year)
+                raw = runs.fetch_register(cursor, municipality.pk, tax_year, beside)
             with clock.step("parse"):
                 parcels, owner_kinds, signboards, issued = runs.parse_register(raw)
                 del raw
@@ -116,15 +117,19 @@ def assessment_run(
                     status = runs.status_text(paths, municipality_id=municipality.pk, run_id=run.pk, tax_year=tax_year)
                 progress.say(_("บันทึกผลการประเมิน"))
                 with clock.db("write"), transaction.atomic(), connection.cursor() as cursor:
+                    status_copied = beside and runs.copy_status_beside(beside, status)
                     with clock.db("copy_in", within=True):
                         runs.copy_in(cursor, paths)
                     with clock.db("status", within=True):
+                        if status_copied:
+                            clock.steps["status_beside"] = round(status_copied.result(), 2)
+                        else:
+                            runs.copy_status(cursor.cursor, status)
                         cursor.execute(
                             "UPDATE taxes_assessmentrun SET is_current = false "
                             "WHERE municipality_id = %s AND tax_year = %s AND is_current",
                             [municipality.pk, tax_year],
                         )
-                        runs.copy_status(cursor, status)
                         issued_parcels, issued_signboards = runs.issued_subjects(issued)
                         runs.refresh_status(
                             cursor,
@@ -141,6 +146,10 @@ def assessment_run(
                     run.stats = stats
                     run.save(update_fields=["status", "is_current", "finished_at", "parameters", "stats"])
         except Exception as error:
+            if beside is not None:
+                beside.wait()
+                with connection.cursor() as cursor:
+                    runs.discard_status(cursor, municipality_id=municipality.pk, run_id=run.pk)
             run.status = RunStatus.FAILED
             run.finished_at = timezone.now()
             run.message = "\n".join(error.messages) if isinstance(error, ValidationError) else repr(error)[:2000]

@@ -57,8 +57,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_site(django_db_setup, django_db_blocker):
-    """The platform served by a real server process on 127.0.0.1, against the test database."""
+def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The platform served by a real server process on 127.0.0.1, against the test database.
+
+    Its log goes to a file: a pipe nobody reads fills up after a few hundred requests (a map's
+    tiles) and the server then blocks on writing its log."""
     with django_db_blocker.unblock():
         db = connection.settings_dict
     port = _free_port()
@@ -70,12 +73,13 @@ def demo_site(django_db_setup, django_db_blocker):
         "THESABAN_DEMO": "true",
         "MEDIA_ROOT": settings.MEDIA_ROOT,
     }
+    log = tmp_path_factory.mktemp("demo_site") / "server.log"
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log.open("wb"),
     )
     # A few seconds usually; on a machine busy with other test runs (CI on 2 shared cores) it has
     # taken more than 30 s, so wait up to two minutes before calling it failed.
@@ -87,7 +91,7 @@ def demo_site(django_db_setup, django_db_blocker):
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                raise RuntimeError(f"the test server did not start: {server.stderr.read().decode()[-2000:]}") from None
+                raise RuntimeError(f"the test server did not start: {log.read_text()[-2000:]}") from None
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
     server.terminate()

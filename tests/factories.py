@@ -31,9 +31,11 @@ from assets.models import (
 )
 from audit.choices import AuthEventKind, PersonalDataAction
 from audit.models import AuthEvent, PersonalDataAccess
+from catalogue.models import CustomField, Dataset, DatasetRecord, MunicipalProfile, NationalExport
 from dataio.models import ImportSession
 from fixtures.demo import juristic_id, national_id
 from jobs.models import BackgroundTask
+from maps.models import BlockRevenue, RevenueEstimate
 from municipalities.choices import MunicipalityKind, Role
 from municipalities.models import Block, Membership, Municipality, Zone
 from municipalities.tenancy import platform_scope
@@ -464,6 +466,86 @@ class ImportSessionFactory(PlatformFactory):
     report = factory.LazyFunction(lambda: {"rows": 0, "errors": 0, "problems": []})
 
 
+class RevenueEstimateFactory(PlatformFactory):
+    class Meta:
+        model = RevenueEstimate
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    tax_year = 2026
+    kind = "land_building"
+    amount = Decimal("1000000.00")
+    reference = "เทศบัญญัติงบประมาณรายจ่ายประจำปีงบประมาณ พ.ศ. 2569"
+
+
+class BlockRevenueFactory(PlatformFactory):
+    class Meta:
+        model = BlockRevenue
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    run = factory.LazyAttribute(lambda o: AssessmentRunFactory(municipality=o.municipality))
+    block = factory.LazyAttribute(lambda o: BlockFactory(zone=ZoneFactory(municipality=o.municipality)))
+    expected = Decimal("1000.00")
+    collected = Decimal("250.00")
+
+
+class MunicipalProfileFactory(PlatformFactory):
+    class Meta:
+        model = MunicipalProfile
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    primary_colour = "#7a1f5c"
+    letterhead_th = factory.LazyAttribute(lambda o: f"สำนักงานเทศบาล{o.municipality.name_th}")
+
+
+class DatasetFactory(PlatformFactory):
+    class Meta:
+        model = Dataset
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    key = factory.Sequence(lambda n: f"markets-{n}")
+    source = "upload"
+    title_th = "ตลาดสด"
+    title_en = "Fresh markets"
+    owner_department = "กองสาธารณสุข"
+    columns = factory.LazyFunction(lambda: [{"name": "name", "type": "text"}, {"name": "stalls", "type": "integer"}])
+    geometry_type = "Point"
+
+
+class DatasetRecordFactory(PlatformFactory):
+    class Meta:
+        model = DatasetRecord
+
+    dataset = factory.SubFactory(DatasetFactory)
+    municipality = factory.SelfAttribute("dataset.municipality")
+    row_no = factory.Sequence(lambda n: n + 1)
+    geom = factory.LazyAttributeSequence(lambda o, n: _inside(o.municipality, n).centroid)
+    attributes = factory.LazyFunction(lambda: {"name": "ตลาดเช้า", "stalls": 40})
+
+
+class CustomFieldFactory(PlatformFactory):
+    class Meta:
+        model = CustomField
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    layer = "parcels"
+    key = factory.Sequence(lambda n: f"flood_prone_{n}")
+    label_th = "พื้นที่เสี่ยงน้ำท่วม"
+    label_en = "Flood-prone"
+    field_type = "boolean"
+
+
+class NationalExportFactory(PlatformFactory):
+    class Meta:
+        model = NationalExport
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    tax_year = 2026
+    schema_version = "1.0"
+    path = "var/national/packages/999999-2026"
+    cells = 12
+    suppressed = 3
+
+
 class AuthEventFactory(PlatformFactory):
     class Meta:
         model = AuthEvent
@@ -528,6 +610,13 @@ FACTORIES = {
     FloodAnalysis: FloodAnalysisFactory,
     FloodImpact: FloodImpactFactory,
     ImportSession: ImportSessionFactory,
+    RevenueEstimate: RevenueEstimateFactory,
+    BlockRevenue: BlockRevenueFactory,
+    MunicipalProfile: MunicipalProfileFactory,
+    Dataset: DatasetFactory,
+    DatasetRecord: DatasetRecordFactory,
+    CustomField: CustomFieldFactory,
+    NationalExport: NationalExportFactory,
     AuthEvent: AuthEventFactory,
     PersonalDataAccess: PersonalDataAccessFactory,
 }

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 
 from assets.choices import InfrastructureKind
 from assets.models import InfrastructureAsset
+from catalogue.customfields import record_values
 from maps.offline import new_map
 from maps.offline import render as render_map
 from municipalities.permissions import Capability, can, capability_required
@@ -266,6 +267,7 @@ def asset_detail(request, pk: int):
             "schedules": asset.schedules.all(),
             "complaints": asset.complaints.all()[:10],
             "can_edit": can(request, EDIT),
+            "custom_values": record_values(asset, personal=can(request, Capability.VIEW_PERSONAL_DATA)),
             "schedule_form": ScheduleForm(initial={"first_due_on": today + datetime.timedelta(days=30)}),
         },
     )

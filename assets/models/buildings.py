@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from assets.choices import BuildingType, Structure, UseCategory
 from assets.geometry import geometry_problem
+from assets.models.custom import custom_value_errors, custom_values_field, custom_values_index
 from assets.models.parcels import Parcel
 from assets.validators import BUILDING_CODE_RE
 from municipalities.tenancy import MunicipalModel, municipal_history
@@ -48,6 +49,8 @@ class Building(MunicipalModel):
         help_text=_("เว้นว่างเพื่อใช้ราคาตามบัญชีของกรมธนารักษ์ตามประเภทสิ่งปลูกสร้าง"),
     )
 
+    custom = custom_values_field()
+
     history = municipal_history(excluded_fields=["footprint_3857"])
     zone_paths = ("parcel__block__zone",)
 
@@ -66,7 +69,10 @@ class Building(MunicipalModel):
                 condition=models.Q(floor_area_m2__gt=0), name="%(app_label)s_%(class)s_positive_floor_area"
             ),
         ]
-        indexes = [GistIndex(fields=["footprint_3857"], name="assets_building_fp_3857_gist")]
+        indexes = [
+            GistIndex(fields=["footprint_3857"], name="assets_building_fp_3857_gist"),
+            custom_values_index("assets_building_custom_gin"),
+        ]
 
     def __str__(self):
         return self.building_code
@@ -92,6 +98,7 @@ class Building(MunicipalModel):
                 problem = _("รูปอาคารไม่อยู่บนแปลงที่ดิน %(code)s") % {"code": parcel.parcel_code}
             if problem:
                 errors["footprint"] = problem
+        errors.update(custom_value_errors(self, "buildings"))
         if errors:
             raise ValidationError(errors)
 

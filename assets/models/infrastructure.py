@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 import assets.lookups  # noqa: F401  (registers geom__geometry_type for the constraint below)
 from assets.choices import KIND_SPECS, InfrastructureKind
 from assets.geometry import geometry_problem
+from assets.models.custom import custom_value_errors, custom_values_field, custom_values_index
 from municipalities.tenancy import MunicipalModel, municipal_history
 
 
@@ -51,6 +52,8 @@ class InfrastructureAsset(MunicipalModel):
     )
     attributes = models.JSONField(_("คุณลักษณะเพิ่มเติม"), default=dict, blank=True)
 
+    custom = custom_values_field()
+
     history = municipal_history(excluded_fields=["geom_3857"])
 
     class Meta:
@@ -66,7 +69,10 @@ class InfrastructureAsset(MunicipalModel):
                 name="%(app_label)s_%(class)s_condition_1_to_5",
             ),
         ]
-        indexes = [GistIndex(fields=["geom_3857"], name="assets_infra_geom_3857_gist")]
+        indexes = [
+            GistIndex(fields=["geom_3857"], name="assets_infra_geom_3857_gist"),
+            custom_values_index("assets_infra_custom_gin"),
+        ]
 
     def __str__(self):
         return f"{self.asset_code} {self.get_kind_display()}"
@@ -82,6 +88,7 @@ class InfrastructureAsset(MunicipalModel):
             problem = _attribute_problem(self.attributes or {}, spec.attributes)
             if problem:
                 errors["attributes"] = problem
+        errors.update(custom_value_errors(self, "infrastructure"))
         if errors:
             raise ValidationError(errors)
 

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from assets.choices import AREA, LAND_USES, DeedType, LineageKind, UseCategory
 from assets.geometry import area_m2, geometry_problem, sq_wah_from_m2
+from assets.models.custom import custom_value_errors, custom_values_field, custom_values_index
 from assets.validators import ParcelCode, validate_parcel_code
 from municipalities.concurrency import Versioned
 from municipalities.models import Block
@@ -64,6 +65,8 @@ class Parcel(Versioned, MunicipalModel):
     )
     retired_on = models.DateField(_("สิ้นสภาพเมื่อ"), null=True, blank=True, help_text=_("วันที่แปลงถูกแบ่งแยกหรือรวมเป็นแปลงใหม่"))
 
+    custom = custom_values_field()
+
     history = municipal_history(excluded_fields=["geom_3857"])
     zone_paths = ("block__zone",)  # a parcel without a block lies in no zone: hidden from zone-limited members
 
@@ -72,11 +75,20 @@ class Parcel(Versioned, MunicipalModel):
         verbose_name_plural = pgettext_lazy("plural", "แปลงที่ดิน")
         ordering = ["parcel_code"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "parcel_code"], name="%(app_label)s_%(class)s_unique_code"),
+            models.UniqueConstraint(
+                fields=["municipality", "parcel_code"],
+                # An assessment run reads all of a town's parcels from this index alone (taxes/runs.py):
+                # an index-only scan of about 60 MB for 1M parcels instead of the table's 650 MB.
+                include=["id", "area_sq_wah", "price_per_sq_wah", "retired_on"],
+                name="%(app_label)s_%(class)s_unique_code",
+            ),
             models.CheckConstraint(condition=models.Q(geom__isvalid=True), name="%(app_label)s_%(class)s_valid_geom"),
             models.CheckConstraint(condition=models.Q(area_sq_wah__gt=0), name="%(app_label)s_%(class)s_positive_area"),
         ]
-        indexes = [GistIndex(fields=["geom_3857"], name="assets_parcel_geom_3857_gist")]
+        indexes = [
+            GistIndex(fields=["geom_3857"], name="assets_parcel_geom_3857_gist"),
+            custom_values_index("assets_parcel_custom_gin"),
+        ]
 
     def __str__(self):
         return self.parcel_code
@@ -114,6 +126,7 @@ class Parcel(Versioned, MunicipalModel):
                     "code": self.parcel_code,
                     "block": self.block.code,
                 }
+        errors.update(custom_value_errors(self, "parcels"))
         if errors:
             raise ValidationError(errors)
 

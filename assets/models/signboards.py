@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from assets.choices import POINT, SignType
 from assets.geometry import geometry_problem
+from assets.models.custom import custom_value_errors, custom_values_field, custom_values_index
 from assets.models.owners import Owner
 from assets.models.parcels import Parcel
 from assets.validators import SIGNBOARD_CODE_RE
@@ -49,6 +50,8 @@ class Signboard(MunicipalModel):
     installed_on = models.DateField(_("วันที่ติดตั้ง"))
     removed_on = models.DateField(_("วันที่รื้อถอน"), null=True, blank=True)
 
+    custom = custom_values_field()
+
     history = municipal_history()
     zone_paths = ("parcel__block__zone",)
 
@@ -65,6 +68,7 @@ class Signboard(MunicipalModel):
                 name="%(app_label)s_%(class)s_removed_after_installed",
             ),
         ]
+        indexes = [custom_values_index("assets_signboard_custom_gin")]
 
     def __str__(self):
         return self.signboard_code
@@ -87,6 +91,7 @@ class Signboard(MunicipalModel):
             errors["signboard_code"] = _("รหัสป้ายต้องเป็นรหัสแปลงตามด้วย -P และเลข 3 หลัก เช่น 50A001-P001")
         if self.removed_on and self.installed_on and self.removed_on < self.installed_on:
             errors["removed_on"] = _("วันที่รื้อถอนต้องไม่ก่อนวันที่ติดตั้ง")
+        errors.update(custom_value_errors(self, "signboards"))
         if errors:
             raise ValidationError(errors)
 

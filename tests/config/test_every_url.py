@@ -14,6 +14,7 @@ views, the admin's `view_capability`/`edit_capability`) nor listed below with a 
 path parameter cannot be filled (then add a filler to PARAMETERS).
 """
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from municipalities.tenancy import MunicipalModel, platform_scope
 from tests.factories import FACTORIES, MembershipFactory, MunicipalityFactory
 
 # Pages anyone may open, each with the reason. (Static files are served by WhiteNoise outside the
-# urlconf; an open-data portal will be listed here when it exists.)
+# urlconf.)
 PUBLIC = {
     "login": "the login form; it lists only the names of the municipalities served",
     "admin:login": "the admin's login form",
@@ -43,6 +44,22 @@ PUBLIC = {
     "admin:logout": "logging out shows nothing",
     "set_language": "switches the interface language (Django i18n)",
     "privacy": "the PDPA privacy notice must be public (PDPA s.23)",
+    # The open data (catalogue/public.py, catalogue/ogc.py): datasets a municipality classified public,
+    # their public columns only; anything else is a 404. OGC API adds a token holder's internal ones.
+    "open:index": "the open-data portal: public datasets only",
+    "open:dataset": "a public dataset's page and map preview",
+    "open:download": "a public dataset's download (GeoJSON, GeoPackage, CSV)",
+    "open:catalog-json": "DCAT metadata of the public datasets, for harvesters",
+    "open:ckan-package-list": "CKAN action API: names of the public datasets",
+    "open:ckan-package-show": "CKAN action API: metadata of one public dataset",
+    "open:ckan-package-search": "CKAN action API: search of the public datasets (what harvesters page through)",
+    "open:ckan-help": "CKAN action API: help texts",
+    "ogc:landing": "OGC API – Features landing page, no data",
+    "ogc:conformance": "OGC API – Features conformance classes, no data",
+    "ogc:collections": "public datasets, plus the token holder's own municipality's internal ones",
+    "ogc:collection": "one served dataset's description",
+    "ogc:items": "one served dataset's features",
+    "ogc:item": "one feature of a served dataset",
     "works-public:complaint": "residents report broken roads and lights without an account (works/public.py)",
     "works-public:sent": "the complaint form's thank-you page: the reporter's own reference only",
 }
@@ -90,6 +107,27 @@ def _zone_code(obj):
         return Zone.objects.filter(municipality=_town(obj)).values_list("code", flat=True).first()
 
 
+def _tile_of(obj, axis: str) -> int:
+    """z, x or y of the z16 map tile on a record's own geometry, else on its municipality."""
+    from django.contrib.gis.db.models import GeometryField
+
+    geom = next((getattr(obj, f.name) for f in obj._meta.fields if isinstance(f, GeometryField)), None)
+    point, n = (geom or _town(obj).boundary).point_on_surface, 2**16
+    tile = {"z": 16, "x": int((point.x + 180) / 360 * n)}
+    tile["y"] = int((1 - math.asinh(math.tan(math.radians(point.y))) / math.pi) / 2 * n)
+    return tile[axis]
+
+
+# The vector-tile layer drawing a record of each model (maps/layers.py); parcels for the others.
+TILE_LAYERS = {
+    "assets.Building": "buildings",
+    "assets.Signboard": "signboards",
+    "assets.InfrastructureAsset": "infrastructure",
+    "municipalities.Block": "blocks",
+    "municipalities.Zone": "zones",
+}
+
+
 def _file_of(obj):
     names = [getattr(obj, f.name).name for f in obj._meta.fields if isinstance(f, FileField) and getattr(obj, f.name)]
     return names[0] if names else "nothing/here.jpg"
@@ -107,10 +145,17 @@ PARAMETERS: dict[str, Callable] = {
     "format": lambda obj: "json",
     "code": lambda obj: _town(obj).code,
     "zone": _zone_code,
-    # A map tile: the one tile of zoom 0 covers every raster.
-    "z": lambda obj: 0,
-    "x": lambda obj: 0,
-    "y": lambda obj: 0,
+    # A map tile: the z16 tile on the record (a parcel's, a raster's town …), in the layer drawing it.
+    "z": lambda obj: _tile_of(obj, "z"),
+    "x": lambda obj: _tile_of(obj, "x"),
+    "y": lambda obj: _tile_of(obj, "y"),
+    "layer": lambda obj: TILE_LAYERS.get(obj._meta.label, "parcels"),
+    # The catalogue's routes name a dataset by its key (the victim's own uploaded one, or a key that
+    # names nothing), open data by the municipality's code too; a register layer is named as its tile layer.
+    "key": lambda obj: getattr(obj, "key", "no-such-dataset"),
+    "identifier": lambda obj: f"{_town(obj).code}-{getattr(obj, 'key', 'no-such-dataset')}",
+    "fmt": lambda obj: "csv",
+    "fid": lambda obj: obj.pk,
 }
 
 DENIED = {401, 403, 404, 405}

@@ -139,3 +139,57 @@ def test_the_bulk_run_and_the_single_calculator_agree_on_the_demo_town(client):
             f"/api/v1/tax/calculate/{kind}/", assessment.calculator_input, content_type="application/json"
         )
         assert answer.json()["tax"] == str(assessment.tax)
+
+
+def _rows_of(run) -> tuple[list, list]:
+    from taxes.models import TaxStatus
+
+    assessments = Assessment.objects.filter(run=run).values_list(
+        "kind", "owner_id", "parcel_id", "signboard_id", "facts", "tax", "status"
+    )
+    status = TaxStatus._base_manager.filter(run=run).values_list(
+        "parcel_id", "signboard_id", "tax_year", "tax_due", "tax_paid", "notice_sent", "due_on"
+    )
+    return sorted(assessments, key=str), sorted(status, key=str)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_on_two_connections_writes_what_a_run_on_one_does(monkeypatch):
+    """A run that owns its transactions reads half the register and writes the status rows on a second
+    connection (taxes/runs.py); inside a caller's transaction it uses one. The rows are the same."""
+    from django.db import transaction
+
+    from taxes import runs
+
+    opened = []
+    monkeypatch.setattr(runs.Beside, "__init__", lambda self, init=runs.Beside.__init__: opened.append(init(self)))
+    m, _people, _parcels, _sign = scenario.build()
+    with scoped_to(m):
+        two = assessment_run(municipality=m, tax_year=2026)
+        assert len(opened) == 1
+        with transaction.atomic():
+            one = assessment_run(municipality=m, tax_year=2026)
+        assert len(opened) == 1
+        assert _rows_of(two) == _rows_of(one)
+        assessments, status = _rows_of(two)
+        assert len(assessments) == 10 and len(status) == 8  # 7 assessed parcels and the sign
+        assert parcel_tax_status(tax_year=2026)  # the maps see the current run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_fails_on_two_connections_leaves_no_rows(monkeypatch):
+    from taxes import runs
+    from taxes.models import TaxStatus
+
+    m, _people, _parcels, _sign = scenario.build()
+
+    def broken_copy(cursor, paths):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(runs, "copy_in", broken_copy)
+    with scoped_to(m), pytest.raises(RuntimeError):
+        assessment_run(municipality=m, tax_year=2026)
+    run = AssessmentRun._base_manager.get(municipality=m)
+    assert (run.status, run.is_current) == (RunStatus.FAILED, False)
+    assert not Assessment._base_manager.filter(run=run).exists()
+    assert not TaxStatus._base_manager.filter(run=run).exists()  # committed beside, then deleted

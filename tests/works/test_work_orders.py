@@ -345,8 +345,9 @@ class WorkOrderListTests(TestCase):
                 municipality=self.lam_phaya, number=f"69-01{n:03d}", assignee=self.engineer, status="assigned"
             )
         # Session, user, memberships, the membership's zone limits (trust: the scope needs them), the
-        # count, the page, the overdue summary, the memberships again for the switcher: none per order.
-        with self.assertNumQueries(8):
+        # count, the page, the overdue summary, the municipality's settings (catalogue: logo, colours,
+        # menu), the memberships again for the switcher: none per order.
+        with self.assertNumQueries(9):
             self.client.get(reverse("works:work-orders"))
 
     def test_an_engineer_moves_an_order_from_its_page(self):

@@ -1,0 +1,82 @@
+"""Whose tiles a request may read, and how much of them: the one place that decides it for maps/.
+
+Tile requests skip the session, locale, CSRF and municipality middlewares (maps/middleware.py), so
+that a cached tile costs no query at all. `tile_access(request)` gives the same answer those would:
+the user's active membership (municipalities.selectors.active_membership) in the session's chosen
+municipality, and its role's capabilities, as a `TileAccess`. The answer is remembered per session
+cookie in the process (maps/cache.py) for `ACCESS_TTL` seconds at most, and forgotten as soon as the
+session changes or ends (logout, a switch of municipality) or the user or a membership changes:
+triggers on those tables notify every process (maps/triggers.py).
+
+A membership limited to some zones (municipalities/tenancy.py) narrows `TileAccess` and the tile key
+by those zones, and the tile SQL keeps to them (maps/layers.py). The municipality's extent is kept
+too: a tile wholly outside it is answered 404 without a query, so another town's tiles (an
+outsider asking for our parcels' addresses) are refused outright.
+"""
+
+import time
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.utils.functional import SimpleLazyObject
+
+from maps.cache import CACHE, meets, tile_bounds
+from maps.layers import PERSONAL, REGISTER, TAXES
+from municipalities.permissions import Capability, capabilities_of
+from municipalities.selectors import active_membership, zone_ids_of
+
+ACCESS_TTL = 300  # seconds; triggers make it shorter whenever something changes
+
+
+@dataclass(frozen=True)
+class TileAccess:
+    municipality_id: int
+    level: str  # layers.PERSONAL, TAXES or REGISTER: which columns the tiles carry
+    bounds: tuple[float, float, float, float]  # the municipality's extent in EPSG:3857
+    zones: tuple[int, ...] = ()  # the zones of a zone-limited member, else ()
+
+    def may_read(self, layer) -> bool:
+        return not layer.needs_taxes or self.level != REGISTER
+
+    def covers(self, z: int, x: int, y: int) -> bool:
+        """Whether the tile (with the margin its SQL reads) meets the municipality at all."""
+        return meets(tile_bounds(z, x, y), self.bounds)
+
+
+def access_level(capabilities) -> str | None:
+    """Tax amounts of single parcels need personal data; the tax status needs taxes; else the register."""
+    if Capability.VIEW_REGISTER not in capabilities:
+        return None
+    if Capability.VIEW_TAXES in capabilities:
+        return PERSONAL if Capability.VIEW_PERSONAL_DATA in capabilities else TAXES
+    return REGISTER
+
+
+def tile_access(request) -> TileAccess | None:
+    """The municipality and access level of the request's user, or None (no tiles at all)."""
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
+        return None
+    cached = CACHE.access_get(session_key)
+    if cached is not None:
+        return cached[0]
+    if not hasattr(request, "session"):  # the fast path runs before SessionMiddleware
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if not hasattr(request, "user"):
+        request.user = SimpleLazyObject(lambda: get_user(request))
+    membership = active_membership(request)
+    access = None
+    if membership is not None:
+        level = access_level(capabilities_of(membership.role))
+        if level is not None:
+            access = TileAccess(
+                municipality_id=membership.municipality_id,
+                level=level,
+                bounds=membership.municipality.boundary.transform(3857, clone=True).extent,
+                zones=tuple(sorted(zone_ids_of(membership) or ())),
+            )
+    expiry = request.session.get_expiry_date().timestamp() if request.user.is_authenticated else 0
+    CACHE.access_put(session_key, access, request.user.pk, min(time.time() + ACCESS_TTL, expiry))
+    return access

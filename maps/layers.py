@@ -1,0 +1,237 @@
+"""The vector-tile layers and their SQL: one statement per layer and access level, built like Martin's.
+
+Each tile is one `EXECUTE` of a statement prepared once per database connection (maps/tiles.py),
+with the parameters `$1, $2, $3` = z, x, y, `$4` = the municipality, `$5` = the tax year and, for a
+member limited to some zones, `$6` = their zone ids:
+
+    SELECT ST_AsMVT(t, '<layer>', 4096, 'geom', 'id') FROM (
+        SELECT id, ST_AsMVTGeom(<3857 column>, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom, <styling columns>
+        FROM <table> WHERE municipality_id = $4 AND <3857 column> && ST_TileEnvelope($1, $2, $3, margin => 64/4096)
+    ) AS t
+
+- Only the id and the columns the maps style by; nothing about owners. Tax amounts of a single parcel
+  or sign (what its taxpayers owe and paid) only for roles that may see personal data; the tax status
+  for roles that see taxes; the register alone for the others (access levels in maps/access.py).
+- The tax status comes from the view `taxes_tax_status` (taxes/selectors.py), joined per feature
+  through a LATERAL subquery so that the plan is an index lookup per feature whatever the statistics
+  say (a fresh run's million rows once made the planner hash the whole table: 70 s for one tile).
+- Zone limits (municipalities/tenancy.py) are applied as the models declare them: parcels by their
+  block's zone, buildings and signs by their parcel's, blocks and zones themselves; infrastructure
+  belongs to the whole town.
+- Low zooms never carry parcels: parcels, signs and the missed-revenue layer start at z14,
+  buildings at z15, infrastructure at z13, blocks at z12; zones are drawn at every zoom, simplified
+  to the tile's pixel (9783.94 m is the width of a z0 tile divided by 4096).
+- Zones and blocks carry the year's revenue of their parcels and signs: expected (tax due),
+  collected (tax paid) and the collection rate, read from `maps_blockrevenue` (maps.models.BlockRevenue,
+  kept by triggers) so that a tile of the whole town sums blocks, not a million parcels.
+"""
+
+from dataclasses import dataclass
+
+from works.choices import OPEN_STATUSES
+
+PERSONAL, TAXES, REGISTER = "personal", "taxes", "register"
+ACCESS_LEVELS = (PERSONAL, TAXES, REGISTER)
+EXTENT, BUFFER = 4096, 64
+ENVELOPE = "ST_TileEnvelope($1, $2, $3)"
+SEARCH_ENVELOPE = f"ST_TileEnvelope($1, $2, $3, margin => {BUFFER / EXTENT})"
+PIXEL_AT_Z0 = 9783.94  # metres: 40,075,016.69 / 4096
+CURRENT_RUN = (
+    "(SELECT r.id FROM taxes_assessmentrun r WHERE r.municipality_id = $4 AND r.tax_year = $5 AND r.is_current)"
+)
+
+
+def _status(subject: str, column: str) -> str:
+    """The year's tax status of one parcel or sign (absent: not assessed), as a LATERAL subquery."""
+    return (
+        f"LEFT JOIN LATERAL (SELECT s.status, s.tax_due, s.tax_paid FROM taxes_tax_status s "
+        f"WHERE s.{column} = {subject}.id AND s.tax_year = $5 AND s.municipality_id = $4 LIMIT 1) s ON true"
+    )
+
+
+def _status_columns(access: str) -> tuple[str, ...]:
+    if access == PERSONAL:
+        return ("COALESCE(s.status, 'not_assessed') AS tax_status", "s.tax_due::float8", "s.tax_paid::float8")
+    if access == TAXES:
+        return ("COALESCE(s.status, 'not_assessed') AS tax_status",)
+    return ()
+
+
+def _in_zones(parcel_id: str, zoned: bool) -> str:
+    """AND the parcel lies in one of the member's zones (nothing when the member sees every zone)."""
+    if not zoned:
+        return ""
+    return (
+        f" AND EXISTS (SELECT 1 FROM assets_parcel zp JOIN municipalities_block zb ON zb.id = zp.block_id "
+        f"WHERE zp.id = {parcel_id} AND zb.zone_id = ANY($6))"
+    )
+
+
+REVENUE_COLUMNS = (
+    "r.expected::float8",
+    "r.collected::float8",
+    "CASE WHEN r.expected > 0 THEN round(r.collected / r.expected, 4)::float8 END AS rate",
+)
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    min_zoom: int
+    tax: bool  # carries the tax status or revenue, which depend on the year and on today's date
+    needs_taxes: bool = False  # served only to roles that see taxes
+
+    def sql(self, access: str, zoned: bool = False) -> str:
+        columns, source = BUILDERS[self.name](access, zoned)
+        return (
+            f"SELECT ST_AsMVT(t, '{self.name}', {EXTENT}, 'geom', 'id') FROM (SELECT "
+            + ", ".join(columns)
+            + f" {source}) AS t"
+        )
+
+    def parameters(self, zoned: bool) -> str:
+        """The statement's parameter types for PREPARE."""
+        return "int, int, int, bigint, int" + (", bigint[]" if zoned else "")
+
+
+def _geom(column: str, simplify: bool = False) -> str:
+    if simplify:
+        column = f"ST_Simplify({column}, {PIXEL_AT_Z0} / 2 ^ $1)"
+    return f"ST_AsMVTGeom({column}, {ENVELOPE}, {EXTENT}, {BUFFER}, true) AS geom"
+
+
+def _parcels(access, zoned):
+    columns = [
+        "p.id",
+        _geom("p.geom_3857"),
+        "(SELECT l.use FROM assets_landuse l WHERE l.parcel_id = p.id ORDER BY l.area_sq_wah DESC, l.id LIMIT 1)"
+        " AS land_use",
+        *_status_columns(access),
+    ]
+    join = _status("p", "parcel_id") if access != REGISTER else ""
+    zones = " AND p.block_id IN (SELECT zb.id FROM municipalities_block zb WHERE zb.zone_id = ANY($6))" if zoned else ""
+    return columns, (
+        f"FROM assets_parcel p {join} WHERE p.municipality_id = $4 AND p.retired_on IS NULL "
+        f"AND p.geom_3857 && {SEARCH_ENVELOPE}{zones}"
+    )
+
+
+def _buildings(access, zoned):
+    return ["b.id", _geom("b.footprint_3857"), "b.building_type", "b.floors"], (
+        f"FROM assets_building b WHERE b.municipality_id = $4 AND b.footprint_3857 && {SEARCH_ENVELOPE}"
+        + _in_zones("b.parcel_id", zoned)
+    )
+
+
+SIGN_IN_YEAR = (
+    "g.installed_on <= make_date($5, 12, 31) AND (g.removed_on IS NULL OR g.removed_on >= make_date($5, 1, 1))"
+)
+
+
+def _signboards(access, zoned):
+    join = _status("g", "signboard_id") if access != REGISTER else ""
+    return ["g.id", _geom("g.location_3857"), "g.sign_type", *_status_columns(access)], (
+        f"FROM assets_signboard g {join} WHERE g.municipality_id = $4 AND g.location_3857 && {SEARCH_ENVELOPE} "
+        f"AND {SIGN_IN_YEAR}" + _in_zones("g.parcel_id", zoned)
+    )
+
+
+def _infrastructure(access, zoned):
+    statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+    return [
+        "a.id",
+        _geom("a.geom_3857"),
+        "a.kind",
+        "a.condition",
+        "EXTRACT(year FROM a.installed_on)::int AS installed_year",
+        f"(SELECT count(*) FROM works_workorder w WHERE w.asset_id = a.id AND w.municipality_id = $4 "
+        f"AND w.status IN ({statuses}))::int AS open_orders",
+    ], f"FROM assets_infrastructureasset a WHERE a.municipality_id = $4 AND a.geom_3857 && {SEARCH_ENVELOPE}"
+
+
+def _blocks(access, zoned):
+    columns = ["b.id", _geom("b.geom_3857", simplify=True), "b.code"]
+    join = ""
+    if access != REGISTER:
+        columns += REVENUE_COLUMNS
+        join = f"LEFT JOIN maps_blockrevenue r ON r.block_id = b.id AND r.run_id = {CURRENT_RUN}"
+    zones = " AND b.zone_id = ANY($6)" if zoned else ""
+    return columns, (
+        f"FROM municipalities_block b {join} WHERE b.municipality_id = $4 AND b.geom_3857 && {SEARCH_ENVELOPE}{zones}"
+    )
+
+
+def _zones(access, zoned):
+    columns = ["z.id", _geom("z.geom_3857", simplify=True), "z.code", "z.name"]
+    join = ""
+    if access != REGISTER:
+        columns += REVENUE_COLUMNS
+        # Block by block through the (run, block) index: a zone has a hundred blocks, a run ten thousand.
+        join = (
+            "LEFT JOIN LATERAL (SELECT sum(br.expected) AS expected, sum(br.collected) AS collected "
+            "FROM municipalities_block zb CROSS JOIN LATERAL (SELECT x.expected, x.collected "
+            f"FROM maps_blockrevenue x WHERE x.block_id = zb.id AND x.run_id = {CURRENT_RUN} LIMIT 1) br "
+            "WHERE zb.zone_id = z.id) r ON true"
+        )
+    zones = " AND z.id = ANY($6)" if zoned else ""
+    return columns, (
+        f"FROM municipalities_zone z {join} WHERE z.municipality_id = $4 AND z.geom_3857 && {SEARCH_ENVELOPE}{zones}"
+    )
+
+
+def _missed(access, zoned):
+    """Revenue the register may be missing: parcels nobody owns, buildings and signs not assessed this year.
+
+    A building counts as not assessed when nobody owns it or its parcel has no assessment this year
+    (taxes.services.assessment_run assesses buildings with their parcel's holdings).
+    """
+    assessed_parcel = (
+        "EXISTS (SELECT 1 FROM taxes_tax_status s "
+        "WHERE s.parcel_id = {p} AND s.tax_year = $5 AND s.municipality_id = $4)"
+    )
+    return (
+        ["m.id", _geom("m.geom"), "m.kind"],
+        f"""FROM (
+        SELECT p.id, p.geom_3857 AS geom, 'parcel_no_owner' AS kind FROM assets_parcel p
+        WHERE p.municipality_id = $4 AND p.retired_on IS NULL AND p.geom_3857 && {SEARCH_ENVELOPE}
+          AND NOT EXISTS (SELECT 1 FROM assets_ownership o WHERE o.parcel_id = p.id)
+          AND NOT EXISTS (SELECT 1 FROM assets_building b JOIN assets_ownership o ON o.building_id = b.id
+                          WHERE b.parcel_id = p.id){_in_zones("p.id", zoned)}
+        UNION ALL
+        SELECT b.id, b.footprint_3857, 'building' FROM assets_building b
+        WHERE b.municipality_id = $4 AND b.footprint_3857 && {SEARCH_ENVELOPE}
+          AND (NOT EXISTS (SELECT 1 FROM assets_ownership o WHERE o.building_id = b.id)
+               OR NOT {assessed_parcel.format(p="b.parcel_id")}){_in_zones("b.parcel_id", zoned)}
+        UNION ALL
+        SELECT g.id, g.location_3857, 'signboard' FROM assets_signboard g
+        WHERE g.municipality_id = $4 AND g.location_3857 && {SEARCH_ENVELOPE} AND {SIGN_IN_YEAR}
+          AND NOT EXISTS (SELECT 1 FROM taxes_tax_status s
+                          WHERE s.signboard_id = g.id AND s.tax_year = $5 AND s.municipality_id = $4)
+          {_in_zones("g.parcel_id", zoned)}
+    ) m""",
+    )
+
+
+BUILDERS = {
+    "parcels": _parcels,
+    "buildings": _buildings,
+    "signboards": _signboards,
+    "infrastructure": _infrastructure,
+    "blocks": _blocks,
+    "zones": _zones,
+    "missed": _missed,
+}
+
+LAYERS = {
+    layer.name: layer
+    for layer in (
+        Layer("parcels", min_zoom=14, tax=True),
+        Layer("buildings", min_zoom=15, tax=False),
+        Layer("signboards", min_zoom=14, tax=True),
+        Layer("infrastructure", min_zoom=13, tax=False),
+        Layer("blocks", min_zoom=12, tax=True),
+        Layer("zones", min_zoom=0, tax=True),
+        Layer("missed", min_zoom=14, tax=True, needs_taxes=True),
+    )
+}
+MAX_ZOOM = 22

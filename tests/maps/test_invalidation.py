@@ -1,0 +1,126 @@
+"""The tile cache drops exactly the tiles a committed change touches, whatever made the change.
+
+These tests commit (transactional, so they run last): PostgreSQL delivers the triggers' notifications
+only on commit, and `CACHE.sync()` waits until this process's listener has applied every one of them.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.gis.geos import MultiPolygon
+from django.test import Client
+from django.utils import timezone
+
+from assets.services import parcel_update
+from maps.cache import CACHE, TileKey
+from municipalities.choices import Role
+from municipalities.tenancy import scoped_to
+from taxes.models import Assessment
+from taxes.services import assessment_run, notices_issue, payment_record
+from tests.factories import MembershipFactory
+from tests.maps.conftest import tile_away_from, tile_of, tile_url
+from tests.taxes import scenario
+
+pytestmark = pytest.mark.django_db(transaction=True)
+D = datetime.date
+
+
+@pytest.fixture
+def town():
+    m, _, parcels, _ = scenario.build()
+    officer = MembershipFactory(municipality=m, role=Role.TAX_OFFICER).user
+    with scoped_to(m):
+        run = assessment_run(municipality=m, tax_year=2026)
+    client = Client()
+    client.force_login(officer)
+    CACHE.sync()
+    return {"m": m, "parcels": parcels, "officer": officer, "client": client, "run": run}
+
+
+def cached(town, layer, zxy) -> bool:
+    key = TileKey(
+        town["m"].pk, "personal", layer, *zxy, 2026, timezone.localdate().isoformat() if layer != "buildings" else ""
+    )
+    return key in CACHE
+
+
+def warm(town, layer, zxy):
+    response = town["client"].get(tile_url(layer, *zxy))
+    assert response.status_code in (200, 204)
+    assert cached(town, layer, zxy)
+
+
+def test_an_edit_to_a_parcel_drops_the_tiles_it_touches_and_no_others(town):
+    house = town["parcels"]["01A002"]
+    near = tile_of(house.geom.centroid, 18)
+    far = tile_away_from(house.geom, [p.geom for p in town["parcels"].values()], 18)
+    for zxy in (near, far):
+        warm(town, "parcels", zxy)
+        warm(town, "buildings", zxy)
+    moved = MultiPolygon(house.geom[0].buffer(-0.00002), srid=4326)
+    with scoped_to(town["m"]):
+        parcel_update(parcel=house, acting_user=town["officer"], geom=moved)
+    CACHE.sync()
+    assert not cached(town, "parcels", near)  # the parcel's own tile at z18 …
+    assert cached(town, "parcels", far)  # … not another parcel's
+    assert cached(town, "buildings", near) and cached(town, "buildings", far)  # nor another layer's
+    assert town["client"].get(tile_url("parcels", *near))["X-Tile-Cache"] == "miss"
+    assert town["client"].get(tile_url("parcels", *far))["X-Tile-Cache"] == "hit"
+
+
+def test_a_payment_drops_its_parcels_tiles_and_its_blocks_revenue_but_not_its_neighbours(town):
+    house = town["parcels"]["01A002"]
+    near = tile_of(house.geom.centroid, 18)
+    far = tile_away_from(house.geom, [p.geom for p in town["parcels"].values()], 18)
+    block_tile = tile_of(house.geom.centroid, 13)
+    with scoped_to(town["m"]):
+        assessment = Assessment.objects.get(run=town["run"], parcel=house)
+        notices_issue(assessments=[assessment], issued_on=D(2026, 2, 15), acting_user=town["officer"])
+    CACHE.sync()
+    for zxy in (near, far):
+        warm(town, "parcels", zxy)
+    warm(town, "blocks", block_tile)
+    with scoped_to(town["m"]):
+        payment_record(
+            assessment=assessment, receipt_number="R-9", amount=Decimal("100.00"), paid_on=D(2026, 3, 1),
+            acting_user=town["officer"],
+        )  # fmt: skip
+    CACHE.sync()
+    assert not cached(town, "parcels", near)
+    assert cached(town, "parcels", far)
+    assert not cached(town, "blocks", block_tile)
+
+
+def test_a_new_assessment_run_drops_every_tax_tile_of_its_municipality_only(town):
+    house = town["parcels"]["01A002"]
+    zxy = tile_of(house.geom.centroid, 18)
+    warm(town, "parcels", zxy)
+    warm(town, "buildings", zxy)
+    other, _, other_parcels, _ = scenario.build()
+    other_officer = MembershipFactory(municipality=other, role=Role.TAX_OFFICER).user
+    other_client = Client()
+    other_client.force_login(other_officer)
+    other_zxy = tile_of(other_parcels["01A002"].geom.centroid, 18)
+    assert other_client.get(tile_url("parcels", *other_zxy)).status_code == 200
+    other_key = TileKey(other.pk, "personal", "parcels", *other_zxy, 2026, timezone.localdate().isoformat())
+    assert other_key in CACHE
+    with scoped_to(town["m"]):
+        assessment_run(municipality=town["m"], tax_year=2026)
+    CACHE.sync()
+    assert not cached(town, "parcels", zxy)
+    assert cached(town, "buildings", zxy)  # no tax on buildings' tiles
+    assert other_key in CACHE  # another municipality's tiles stay
+
+
+def test_a_tile_permission_is_forgotten_when_the_session_ends(town):
+    zxy = tile_of(town["parcels"]["01A002"].geom.centroid, 16)
+    assert town["client"].get(tile_url("parcels", *zxy)).status_code == 200
+    session_key = town["client"].cookies["sessionid"].value
+    assert CACHE.access_get(session_key) is not None
+    stolen = Client()
+    stolen.cookies["sessionid"] = session_key
+    town["client"].logout()
+    CACHE.sync()
+    assert CACHE.access_get(session_key) is None
+    assert stolen.get(tile_url("parcels", *zxy)).status_code == 403

@@ -1,0 +1,134 @@
+"""The blocks' revenue that the zone and block tiles show (maps_blockrevenue, kept by triggers) stays
+equal to a recount of the tax status rows whatever changes them: a run, notices, payments, a parcel
+or a sign moved to another block, a bulk write of status rows."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.gis.geos import MultiPolygon
+from django.db import connection
+from django.test import TestCase
+
+from assets.models import Parcel
+from assets.services import parcel_update, signboard_update
+from maps.models import BlockRevenue
+from municipalities.choices import Role
+from municipalities.tenancy import platform_scope, scoped_to
+from taxes.models import Assessment, TaxStatus
+from taxes.services import assessment_run, notices_issue, payment_record
+from tests.factories import BlockFactory, MembershipFactory, ParcelFactory, ZoneFactory, _inside
+from tests.maps.conftest import features, tile_of, tile_url
+from tests.taxes import scenario
+
+D = datetime.date
+ZERO = (Decimal(0), Decimal(0))
+
+
+def recount(municipality) -> dict:
+    """(run, block) → (tax due, tax paid), counted from the status rows themselves."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT s.run_id, p.block_id, sum(s.tax_due), sum(s.tax_paid) FROM taxes_taxstatus s
+            LEFT JOIN assets_signboard g ON g.id = s.signboard_id
+            JOIN assets_parcel p ON p.id = COALESCE(s.parcel_id, g.parcel_id)
+            WHERE s.municipality_id = %s AND p.block_id IS NOT NULL GROUP BY 1, 2
+            """,
+            [municipality.pk],
+        )
+        counted = {(run, block): (due, paid) for run, block, due, paid in cursor.fetchall()}
+    return {key: value for key, value in counted.items() if value != ZERO}
+
+
+def kept(municipality) -> dict:
+    with scoped_to(municipality):
+        rows = {(r.run_id, r.block_id): (r.expected, r.collected) for r in BlockRevenue.objects.all()}
+    return {key: value for key, value in rows.items() if value != ZERO}
+
+
+class BlockRevenueTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.m, cls.people, cls.parcels, cls.sign = scenario.build()
+        cls.block_a = cls.parcels["01A002"].block
+        cls.block_b = BlockFactory(zone=cls.block_a.zone, code="01B")
+        cls.zone2 = ZoneFactory(municipality=cls.m, code="02")
+        cls.block_2a = BlockFactory(zone=cls.zone2, code="02A")
+        cls.officer = MembershipFactory(municipality=cls.m, role=Role.TAX_OFFICER).user
+        with scoped_to(cls.m):
+            cls.first_run = assessment_run(municipality=cls.m, tax_year=2026)
+
+    def assert_kept(self):
+        assert kept(self.m) == recount(self.m)
+
+    def test_a_run_counts_each_blocks_tax_due(self):
+        expected = sum(scenario.EXPECTED.values()) + scenario.SIGN_TAX
+        assert kept(self.m) == {(self.first_run.pk, self.block_a.pk): (expected, Decimal(0))}
+        self.assert_kept()
+
+    def test_payments_moves_and_a_new_run_keep_the_revenue_equal_to_a_recount(self):
+        house = self.parcels["01A002"]
+        with scoped_to(self.m):
+            assessment = Assessment.objects.get(run=self.first_run, parcel=house)
+            notices_issue(assessments=[assessment], issued_on=D(2026, 2, 15), acting_user=self.officer)
+            payment_record(
+                assessment=assessment, receipt_number="R-1", amount=Decimal("100.00"), paid_on=D(2026, 3, 1),
+                acting_user=self.officer,
+            )  # fmt: skip
+            self.assert_kept()
+            assert kept(self.m)[self.first_run.pk, self.block_a.pk][1] == Decimal("100.00")
+
+            # The house moves to block 01B: its 552 baht (100 paid) go with it.
+            parcel_update(parcel=house, acting_user=self.officer, block=self.block_b, parcel_code="01B001")
+            self.assert_kept()
+            assert kept(self.m)[self.first_run.pk, self.block_b.pk] == (Decimal("552.00"), Decimal("100.00"))
+
+            # The sign (494 baht) moves from 01A006 onto the house, now in 01B.
+            signboard_update(signboard=self.sign, acting_user=self.officer, parcel=house)
+            self.assert_kept()
+            assert kept(self.m)[self.first_run.pk, self.block_b.pk] == (Decimal("1046.00"), Decimal("100.00"))
+
+            second = assessment_run(municipality=self.m, tax_year=2026)
+            self.assert_kept()
+            assert {run for run, _ in kept(self.m)} == {self.first_run.pk, second.pk}
+
+    def test_a_bulk_write_of_status_rows_is_counted_too(self):
+        with platform_scope():
+            lots = Parcel.objects.bulk_create(
+                Parcel(
+                    municipality=self.m, block=self.block_2a, parcel_code=f"02A{n:03d}", area_sq_wah=Decimal(100),
+                    geom=MultiPolygon(_inside(self.m, 5000 + n), srid=4326),
+                )
+                for n in range(600)
+            )  # fmt: skip
+            TaxStatus.objects.bulk_create(  # more rows than the triggers count one by one
+                TaxStatus(
+                    municipality=self.m, run=self.first_run, tax_year=2026, parcel=lot, tax_due=Decimal("10.00"),
+                    tax_paid=Decimal("2.50"),
+                )
+                for lot in lots
+            )  # fmt: skip
+        assert kept(self.m)[self.first_run.pk, self.block_2a.pk] == (Decimal("6000.00"), Decimal("1500.00"))
+        self.assert_kept()
+        with platform_scope():
+            TaxStatus.objects.filter(parcel__in=lots).delete()
+        assert (self.first_run.pk, self.block_2a.pk) not in kept(self.m)
+        self.assert_kept()
+
+    def test_the_zone_and_block_tiles_show_the_kept_revenue(self):
+        self.client.force_login(MembershipFactory(municipality=self.m, role=Role.EXECUTIVE).user)
+        z12 = tile_of(self.parcels["01A002"].geom.centroid, 12)
+        zones = {f["id"]: f["properties"] for f in features(self.client.get(tile_url("zones", *z12)), "zones")}
+        expected = float(sum(scenario.EXPECTED.values()) + scenario.SIGN_TAX)
+        assert zones[self.block_a.zone_id]["expected"] == expected
+        assert zones[self.block_a.zone_id]["collected"] == 0.0 and zones[self.block_a.zone_id]["rate"] == 0.0
+        assert "expected" not in zones[self.zone2.pk]  # no tax assessed in zone 02
+
+    def test_a_parcel_outside_any_block_counts_in_no_block(self):
+        with platform_scope():
+            loose = ParcelFactory(municipality=self.m, block=None, parcel_code="09Z001")
+            TaxStatus.objects.create(
+                municipality=self.m, run=self.first_run, tax_year=2026, parcel=loose, tax_due=Decimal("5.00")
+            )
+        assert {block for _, block in kept(self.m)} == {self.block_a.pk}
+        self.assert_kept()
