@@ -7,32 +7,41 @@ lock in the writer's transaction; the next read of the catalogue recounts.
 """
 
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from catalogue.sources import MODEL_SOURCES
 from municipalities.signals import rows_changed
 
 
+def _pending() -> dict:
+    """This thread's changes waiting for the commit, kept on its own database connection (the
+    `connection` proxy is shared by every thread: an attribute in its `__dict__` would be too)."""
+    wrapper = transaction.get_connection()
+    if not hasattr(wrapper, "catalogue_pending"):
+        wrapper.catalogue_pending = {}
+    return wrapper.catalogue_pending
+
+
 def _flush():
-    pending, connection.catalogue_pending = connection.__dict__.get("catalogue_pending", {}), {}
     from catalogue.services import mark_changed
 
+    wrapper = transaction.get_connection()
+    pending, wrapper.catalogue_pending = _pending(), {}
     for municipality_id, sources in pending.items():
         mark_changed(municipality_id, sources)
 
 
 def changed(municipality_id: int, sources) -> None:
-    if not connection.in_atomic_block:
+    if not transaction.get_connection().in_atomic_block:
         from catalogue.services import mark_changed
 
         mark_changed(municipality_id, sources)
         return
     # Every change queues the flush; the first one to run after the commit marks all pending changes
-    # and the others find nothing left. Changes of a rolled-back transaction may stay pending until
-    # the next commit: that only recounts an entry once more.
-    pending = connection.__dict__.setdefault("catalogue_pending", {})
-    pending.setdefault(municipality_id, set()).update(sources)
+    # (one UPDATE per municipality) and the others find nothing left. Changes of a rolled-back
+    # transaction may stay pending until the next commit: that only recounts an entry once more.
+    _pending().setdefault(municipality_id, set()).update(sources)
     transaction.on_commit(_flush)
 
 

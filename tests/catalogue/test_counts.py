@@ -6,7 +6,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from assets import services as assets
 from catalogue import services
@@ -125,3 +127,18 @@ class CatalogueCountTests(TestCase):
             # one query for the sources listed, one for the catalogue: no count(*) over the register
             with self.assertNumQueries(2):
                 services.catalogue_current(self.lam_phaya)
+
+    def test_many_changes_in_one_transaction_mark_the_catalogue_once_and_a_later_commit_not_again(self):
+        centre = self.lam_phaya.boundary.point_on_surface
+        with CaptureQueriesContext(connection) as first:
+            self.change(
+                lambda: [InfrastructureAssetFactory(municipality=self.lam_phaya, geom=centre) for _ in range(20)]
+            )
+        with CaptureQueriesContext(connection) as second:
+            self.change(lambda: BlockFactory(zone=ZoneFactory(municipality=self.lam_phaya, code="02"), code="02A"))
+        marks = [
+            [q["sql"] for q in capture.captured_queries if q["sql"].startswith('UPDATE "catalogue_dataset"')]
+            for capture in (first, second)
+        ]
+        assert len(marks[0]) == 1, marks[0]  # 20 new street lights: one mark, after the commit
+        assert len(marks[1]) == 1 and "infrastructure:streetlight" not in marks[1][0], marks[1]
