@@ -13,7 +13,10 @@ writer and checkpointer are not counted). Then it checks the run: as many rows a
 signboards, and a sample of rows recomputed through the public calculator from their stored facts.
 Goals (issue 3): under 10 s of database time, under 60 s end to end. Results go into
 docs/BENCHMARKS.md. `--tree DIR` benchmarks the code of another checkout (bench/compare uses it to
-run the baseline side by side); the last line of the output is the result as JSON.
+run the baseline side by side); the last line of the output is the result as JSON. `--priority N`
+(root only) runs this process, its workers and its database backends N steps ahead of everyone else
+(nice −N): on a machine shared with other people's test suites it comes closer to having the two
+cores to itself; say so when you quote such figures.
 """
 
 import argparse
@@ -63,20 +66,27 @@ def python_cpu() -> float:
 
 
 class SecondBackends:
-    """CPU seconds of the run's second connections (taxes.runs.Beside), read just before they close."""
+    """CPU seconds of the run's second connections (taxes.runs.Beside), read just before they close;
+    with `priority`, their backends get it as soon as they open."""
 
-    def __init__(self):
+    def __init__(self, priority: int):
         self.seconds = 0.0
         beside = getattr(runs, "Beside", None)
         if beside is None:  # an older revision (bench/compare): one connection only
             return
-        close, meter = beside.close, self
+        init, close, meter = beside.__init__, beside.close, self
+
+        def prioritised_init(self):
+            init(self)
+            if priority:
+                os.setpriority(os.PRIO_PROCESS, backend_pid(self.connection), -priority)
 
         def measured_close(self):
             self.wait()
             meter.seconds += backend_cpu(backend_pid(self.connection))
             close(self)
 
+        beside.__init__ = prioritised_init
         beside.close = measured_close
 
 
@@ -117,7 +127,11 @@ def main():
     parser.add_argument("--sample", type=int, default=2000, help="rows recomputed through the calculator")
     parser.add_argument("--runs", type=int, default=1, help="runs one after the other (medians printed)")
     parser.add_argument("--tree", help="benchmark the code of this checkout instead")
+    parser.add_argument("--priority", type=int, default=0, help="nice -N for this run's processes (root only)")
     args = parser.parse_args()
+    if args.priority:
+        os.nice(-args.priority)
+        os.setpriority(os.PRIO_PROCESS, backend_pid(connection), -args.priority)
     with platform_scope():
         town = Municipality.objects.filter(code=LARGE.code).first()
     if town is None:
@@ -126,7 +140,7 @@ def main():
         cursor.execute("SELECT count(*) FROM assets_parcel WHERE municipality_id = %s", [town.pk])
         parcels = cursor.fetchone()[0]
     print(f"{town.display_name}: {parcels:,} parcels, {os.cpu_count()} cores, code of {TREE}")
-    seconds_beside = SecondBackends()
+    seconds_beside = SecondBackends(args.priority)
     results = [one_run(town, args.year, args.workers, args.sample, seconds_beside) for _ in range(args.runs)]
     medians = {k: round(statistics.median(r[k] for r in results), 2) for k in results[0] if k != "run"}
     print(f"goals: database {medians['database']} s (< 10), end to end {medians['wall']} s (< 60)")
