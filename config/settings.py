@@ -211,6 +211,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "procrastinate": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # every login attempt at INFO; audit.AuthEvent records them already
+        "weasyprint.progress": {"level": "WARNING"},  # "Step 2 - Fetching and parsing CSS" for every PDF
+        "numexpr": {"level": "WARNING"},  # "NumExpr defaulting to 2 threads" on import
     },
 }
 
