@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from municipalities.home import cards_for
 from municipalities.selectors import SESSION_KEY, memberships_of, platform_municipalities, register_summary
 
 
@@ -22,7 +23,9 @@ class LoginView(auth_views.LoginView):
 @login_required
 def home(request):
     return render(
-        request, "municipalities/home.html", {"summary": register_summary(request), "today": timezone.localdate()}
+        request,
+        "municipalities/home.html",
+        {"summary": register_summary(request), "cards": cards_for(request), "today": timezone.localdate()},
     )
 
 

@@ -7,7 +7,10 @@ class WorksConfig(AppConfig):
     verbose_name = _("งานช่างและโครงสร้างพื้นฐาน")
 
     def ready(self):
+        from municipalities import home
         from municipalities.menus import MenuItem, register
         from municipalities.permissions import Capability
+        from works.home import works_card
 
         register(MenuItem("works", _("งานช่าง"), "works:work-orders", (Capability.VIEW_REGISTER,), order=40))
+        home.register("works", works_card)
