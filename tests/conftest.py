@@ -1,4 +1,6 @@
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -56,6 +58,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent():
+    """In the server process: end when the test run ends, even a killed one (Linux PR_SET_PDEATHSIG);
+    an orphaned server keeps connections to the test database open and the next run cannot drop it."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 @pytest.fixture(scope="session")
 def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
     """The platform served by a real server process on 127.0.0.1, against the test database.
@@ -80,6 +88,7 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log.open("wb"),
+        preexec_fn=_die_with_parent,
     )
     # A few seconds usually; on a machine busy with other test runs (CI on 2 shared cores) it has
     # taken more than 30 s, so wait up to two minutes before calling it failed.
