@@ -89,8 +89,8 @@ INSTALLED_APPS += THESABAN_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "maps.middleware.TileMiddleware",  # vector tiles before CSP (a tile is no document), sessions, tenancy
     "csp.middleware.CSPMiddleware",
-    "maps.middleware.TileMiddleware",  # cached vector tiles before sessions and the tenancy lookup
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -12,9 +12,11 @@ member limited to some zones, `$6` = their zone ids:
 - Only the id and the columns the maps style by; nothing about owners. Tax amounts of a single parcel
   or sign (what its taxpayers owe and paid) only for roles that may see personal data; the tax status
   for roles that see taxes; the register alone for the others (access levels in maps/access.py).
-- The tax status comes from the view `taxes_tax_status` (taxes/selectors.py), joined per feature
-  through a LATERAL subquery so that the plan is an index lookup per feature whatever the statistics
-  say (a fresh run's million rows once made the planner hash the whole table: 70 s for one tile).
+- The tax status is that of the view `taxes_tax_status` (taxes/selectors.py), read from the year's
+  current run (found once per tile) through a LATERAL subquery, so that the plan is an index lookup per
+  feature whatever the statistics say (a fresh run's million rows once made the planner hash the whole
+  table: 70 s for one tile). The land use is each parcel's largest, one index-only probe per parcel
+  (maps_landuse_largest, maps/migrations/0004).
 - Zone limits (municipalities/tenancy.py) are applied as the models declare them: parcels by their
   block's zone, buildings and signs by their parcel's, blocks and zones themselves; infrastructure
   belongs to the whole town.
@@ -41,11 +43,24 @@ CURRENT_RUN = (
 )
 
 
+# The status as the view `taxes_tax_status` derives it (taxes/migrations/0002_tax_status_view.py; a test
+# compares both for every status).
+STATUS = (
+    "CASE WHEN s.notice_sent AND s.tax_paid >= s.tax_due THEN 'paid' WHEN NOT s.notice_sent THEN 'assessed' "
+    "WHEN s.due_on < (now() AT TIME ZONE 'Asia/Bangkok')::date THEN 'overdue' "
+    "WHEN s.tax_paid > 0 THEN 'part_paid' ELSE 'notice_sent' END"
+)
+
+
 def _status(subject: str, column: str) -> str:
-    """The year's tax status of one parcel or sign (absent: not assessed), as a LATERAL subquery."""
+    """The year's tax status of one parcel or sign (absent: not assessed), as a LATERAL subquery.
+
+    One index probe per feature into the current run's rows (the run found once per tile): the view
+    `taxes_tax_status` would join the run again for every feature (docs/BENCHMARKS.md).
+    """
     return (
-        f"LEFT JOIN LATERAL (SELECT s.status, s.tax_due, s.tax_paid FROM taxes_tax_status s "
-        f"WHERE s.{column} = {subject}.id AND s.tax_year = $5 AND s.municipality_id = $4 LIMIT 1) s ON true"
+        f"LEFT JOIN LATERAL (SELECT {STATUS} AS status, s.tax_due, s.tax_paid FROM taxes_taxstatus s "
+        f"WHERE s.run_id = {CURRENT_RUN} AND s.{column} = {subject}.id LIMIT 1) s ON true"
     )
 
 

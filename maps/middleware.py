@@ -1,7 +1,8 @@
 """Vector tiles are answered before the rest of the middleware stack: no session row, no user row, no
 membership lookup, no locale or CSRF work for a tile the process already holds (maps/cache.py).
 
-Place it right after SecurityMiddleware. Permissions are the same as on every other page: see
+Place it right after SecurityMiddleware, before CSPMiddleware (a tile is not a document; building the
+policy took a third of a cached tile's time). Permissions are the same as on every other page: see
 maps/access.py, which resolves them through the session once and remembers them per session.
 """
 

@@ -23,8 +23,8 @@ C = Capability
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-def _year(request) -> int:
-    this_year = timezone.localdate().year
+def _year(request, today=None) -> int:
+    this_year = (today or timezone.localdate()).year
     try:
         year = int(request.GET.get("year", this_year))
     except ValueError:
@@ -50,6 +50,7 @@ def tile(request, layer: str, z: int, x: int, y: int):
         return HttpResponse(status=403)
     if not access.covers(z, x, y):
         return HttpResponse(status=404)
+    today = timezone.localdate()
     key = TileKey(
         municipality_id=access.municipality_id,
         access=access.level,
@@ -57,8 +58,8 @@ def tile(request, layer: str, z: int, x: int, y: int):
         z=z,
         x=x,
         y=y,
-        year=_year(request),
-        day=timezone.localdate().isoformat() if spec.tax else "",
+        year=_year(request, today),
+        day=today.isoformat() if spec.tax else "",
         zones=access.zones,
     )
     body, etag, hit = cached_tile(key)

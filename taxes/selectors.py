@@ -29,7 +29,9 @@ the current run of each year, so a tile query joins it per feature without aggre
            ON s.parcel_id = p.id AND s.tax_year = %(year)s AND s.municipality_id = p.municipality_id
     WHERE p.municipality_id = %(municipality)s AND p.geom_3857 && ST_TileEnvelope(%(z)s, %(x)s, %(y)s)
 
-Like all raw SQL, such a query must filter by `municipality_id` itself.
+Like all raw SQL, such a query must filter by `municipality_id` itself. The parcel and sign tiles
+(maps/layers.py) read `taxes_taxstatus` of the year's current run directly, with the view's CASE (a
+test keeps both equal): through the view, a z14 tile joined the run again for each of its 6,700 parcels.
 """
 
 import datetime

@@ -17,6 +17,7 @@ from municipalities.choices import Role
 from municipalities.models import Zone
 from municipalities.tenancy import platform_scope, scoped_to
 from taxes.models import Assessment, TaxStatus
+from taxes.selectors import parcel_tax_status
 from taxes.services import assessment_run, notices_issue, payment_record
 from tests.factories import (
     AssessmentRunFactory,
@@ -80,6 +81,50 @@ class TileTests(TestCase):
         nobody_tile = self.get(self.officer, "parcels", tile_of(self.parcels["01A008"].geom.centroid, 16))
         nobody = self.parcels_by_id(nobody_tile)[self.parcels["01A008"].pk]
         assert nobody["tax_status"] == "not_assessed" and "tax_due" not in nobody
+
+    def test_the_tiles_tax_status_and_land_use_are_the_registers_for_every_status(self):
+        """The tile SQL derives the status itself (maps/layers.py): it agrees with the view taxes_tax_status
+        for each status, and a parcel's land use is its largest use (the lower id on a tie)."""
+        today = timezone.localdate()
+        states = [  # notice sent, due, paid, due on
+            (True, "100.00", "100.00", today),  # paid
+            (False, "100.00", "0.00", None),  # assessed
+            (True, "100.00", "40.00", today - datetime.timedelta(days=1)),  # overdue
+            (True, "100.00", "40.00", today),  # part paid (due today)
+            (True, "100.00", "0.00", today + datetime.timedelta(days=1)),  # notice sent
+        ]
+        with scoped_to(self.m):
+            rows = list(TaxStatus.objects.filter(run__is_current=True, parcel__isnull=False).order_by("parcel_id"))
+            assert len(rows) >= len(states)
+            for row, (sent, due, paid, due_on) in zip(rows, states, strict=False):
+                row.notice_sent, row.tax_due, row.tax_paid, row.due_on = sent, Decimal(due), Decimal(paid), due_on
+                row.save()
+            tied = rows[0].parcel
+            first = LandUseFactory(parcel=tied, use="other", area_sq_wah=Decimal("5000"))
+            LandUseFactory(parcel=tied, use="agriculture", area_sq_wah=Decimal("5000"))
+            register = parcel_tax_status(tax_year=2026)
+            parcels = list(Parcel.objects.filter(block__code="01A"))
+            largest = {p.pk: p.land_uses.order_by("-area_sq_wah", "pk").first() for p in parcels}
+        assert {register[r.parcel_id].status for r in rows[: len(states)]} == {
+            "paid", "assessed", "overdue", "part_paid", "notice_sent",
+        }  # fmt: skip
+        assert any(p.pk not in register for p in parcels)  # and parcels not assessed
+        seen = {}
+        for zxy in {tile_of(p.geom.centroid, 16) for p in parcels}:
+            seen |= self.parcels_by_id(self.get(self.officer, "parcels", zxy))
+        for parcel in parcels:
+            status = register.get(parcel.pk)
+            expected = {"land_use": largest[parcel.pk].use} if largest[parcel.pk] else {}
+            if status is None:
+                expected["tax_status"] = "not_assessed"
+            else:
+                expected |= {
+                    "tax_status": status.status,
+                    "tax_due": float(status.tax_due),
+                    "tax_paid": float(status.tax_paid),
+                }
+            assert seen[parcel.pk] == expected, parcel.parcel_code
+        assert seen[tied.pk]["land_use"] == first.use
 
     def test_an_executives_tiles_carry_the_tax_status_but_nothing_about_a_taxpayer(self):
         tile = self.get(self.members[Role.EXECUTIVE], "parcels")
