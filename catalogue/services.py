@@ -31,6 +31,11 @@ RESERVED_KEYS = {
     "repairable", "too_complex", "empty", "inside", "custom", "id", "municipality", "municipality_id",
     "zone", "block", "lot", "rai", "ngan", "wah", "geometry", "wkt",
 }  # fmt: skip
+# Owners' columns of every layer (names, shapefile names, aliases): a custom field named like one would
+# carry personal data under a name imports fill and a public dataset publishes, so none may take them.
+PERSONAL_NAMES = {
+    name for layer in LAYERS.values() for c in layer.columns if c.personal for name in (c.name, c.short, *c.aliases)
+}
 
 
 def _save(instance, acting_user):
@@ -183,6 +188,10 @@ def _check_key(field: CustomField) -> None:
             taken |= {name for name, _sql in source.columns + source.internal_columns}
     if field.key in taken or field.key in RESERVED_KEYS:
         raise ValidationError({"key": _("ชื่อฟิลด์ %(key)s ซ้ำกับคอลัมน์ของทะเบียน โปรดใช้ชื่ออื่น") % {"key": field.key}})
+    if field.key in PERSONAL_NAMES:
+        raise ValidationError(
+            {"key": _("ชื่อฟิลด์ %(key)s เป็นชื่อคอลัมน์ข้อมูลส่วนบุคคลของเจ้าของ โปรดใช้ชื่ออื่น") % {"key": field.key}}
+        )
     if field.field_type == FieldType.CHOICE and not field.choices:
         raise ValidationError({"choices": _("ฟิลด์แบบเลือกจากรายการต้องมีตัวเลือกอย่างน้อยหนึ่งรายการ")})
     if field.field_type != FieldType.CHOICE:
