@@ -7,15 +7,18 @@ token of the municipality's member with the right role, (d) hidden layers stay h
 """
 
 import io
+import random
 
 import pandas as pd
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from rest_framework.authtoken.models import Token
 
 from catalogue import services
 from catalogue.choices import Classification, Licence
 from catalogue.models import Dataset
+from fixtures.demo import national_id
 from municipalities.choices import Role
 from municipalities.models import Membership
 from municipalities.tenancy import scoped_to
@@ -321,3 +324,48 @@ class InternalUploadAttackTests(TestCase):
         member = Token.objects.create(user=self.member)
         items = self.client.get(f"/ogc/collections/{self.town.code}-survey/items", **_auth(member)).json()
         assert items["features"][0]["properties"]["name"] == "แผงลอย"
+
+
+class PersonalUploadAttackTests(TestCase):
+    """A table holding national IDs or owners' names reaches no role without the right to personal data."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.town = MunicipalityFactory(name_th="กำแพงแสนเจาะ")
+        cls.officer = MembershipFactory(municipality=cls.town, role=Role.TAX_OFFICER).user
+        cls.executive = MembershipFactory(municipality=cls.town, role=Role.EXECUTIVE).user
+        cls.engineer = MembershipFactory(municipality=cls.town, role=Role.ENGINEER).user
+        cls.pid = national_id(random.Random(11))
+
+    def upload(self, classification: str):
+        self.client.login(username=self.officer.username, password=TEST_PASSWORD)
+        return self.client.post(
+            "/catalogue/upload/",
+            {
+                "title_th": "ผู้ค้าแผงลอย",
+                "owner_department": "กองสาธารณสุข",
+                "update_frequency": "annual",
+                "classification": classification,
+                "licence": "other-closed",
+                "file": SimpleUploadedFile("vendors.csv", f"แผง,เลขบัตร\nA1,{self.pid}\n".encode()),
+            },
+        )
+
+    def test_an_upload_with_national_ids_must_be_classified_personal_and_then_nobody_reads_it(self):
+        refused = self.upload("internal")
+        assert refused.status_code == 200 and "classification" in refused.context["form"].errors
+        with scoped_to(self.town):
+            assert not Dataset.objects.filter(title_th="ผู้ค้าแผงลอย").exists()
+        assert self.upload("personal").status_code == 302
+        with scoped_to(self.town):
+            dataset = Dataset.objects.get(title_th="ผู้ค้าแผงลอย")
+            with self.assertRaises(ValidationError):
+                services.dataset_update(dataset=dataset, acting_user=self.officer, classification="internal")
+        for user in (self.executive, self.engineer, self.officer):
+            self.client.login(username=user.username, password=TEST_PASSWORD)
+            assert self.client.get(f"/catalogue/{dataset.key}/download.csv").status_code == 403
+            page = self.client.get(f"/catalogue/{dataset.key}/").content.decode()
+            assert self.pid not in page
+            token = Token.objects.get_or_create(user=user)[0]
+            response = self.client.get(f"/ogc/collections/{dataset.identifier}/items", **_auth(token))
+            assert response.status_code == 404 and self.pid not in response.content.decode()
