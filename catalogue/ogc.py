@@ -31,6 +31,7 @@ CONFORMANCE = [
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+MAX_OFFSET = 2**63 - 1 - MAX_LIMIT  # PostgreSQL's OFFSET is a bigint
 
 
 class GeoJSONRenderer(JSONRenderer):
@@ -49,7 +50,7 @@ class OGCView(MunicipalAPIMixin, APIView):
         return membership.municipality_id if membership else None
 
     def _datasets(self):
-        return selectors.served_datasets(self._municipality_id())
+        return selectors.served_datasets(getattr(self.request, "membership", None))
 
     def _dataset(self, identifier: str):
         code, _, key = identifier.partition("-")
@@ -169,10 +170,10 @@ class Items(OGCView):
         try:
             limit = int(request.GET.get("limit", DEFAULT_LIMIT))
             offset = int(request.GET.get("offset", 0))
-            if limit < 1 or offset < 0:
+            if limit < 1 or not 0 <= offset <= MAX_OFFSET:
                 raise ValueError
         except ValueError:
-            return _bad("limit must be a positive integer and offset a non-negative one")
+            return _bad(f"limit must be a positive integer and offset an integer from 0 to {MAX_OFFSET}")
         limit = min(limit, MAX_LIMIT)
         bbox = None
         if request.GET.get("bbox"):

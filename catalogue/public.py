@@ -90,6 +90,7 @@ def package_show(request):
 
 
 SEARCH_ROWS, SEARCH_MAX_ROWS = 10, 1000  # CKAN's defaults for package_search
+SEARCH_MAX_START = 2**63 - 1 - SEARCH_MAX_ROWS  # PostgreSQL's OFFSET is a bigint
 
 
 @require_GET
@@ -99,7 +100,7 @@ def package_search(request):
     try:
         rows = min(int(request.GET.get("rows", SEARCH_ROWS)), SEARCH_MAX_ROWS)
         start = int(request.GET.get("start", 0))
-        if rows < 0 or start < 0:
+        if rows < 0 or not 0 <= start <= SEARCH_MAX_START:
             raise ValueError
         found = selectors.search_public_datasets(q=request.GET.get("q", ""), fq=request.GET.get("fq", ""))
     except ValueError:

@@ -15,13 +15,14 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from stdnum.th import pin
 
 from catalogue.choices import Classification
 from catalogue.customfields import fields_for, sql_select
 from catalogue.models import Dataset, MunicipalProfile
 from catalogue.sources import SOURCES, UPLOAD, Source
+from municipalities.permissions import capabilities_of
 from municipalities.tenancy import current_zones
 
 UPLOAD_CASTS = {"integer": "bigint", "decimal": "numeric", "boolean": "boolean", "date": "date"}
@@ -51,10 +52,26 @@ def datasets_of(municipality, *, include_hidden: bool = True):
     return datasets
 
 
+def unreadable_sources(role: str | None) -> list[str]:
+    """The register layers a role may not read unless they are public (the tax summary needs VIEW_TAXES)."""
+    granted = capabilities_of(role)
+    return [key for key, source in SOURCES.items() if source.capability not in granted]
+
+
+def _not_hidden():
+    """Datasets their municipality has not hidden (MunicipalProfile.hidden_layers): no API or public
+    page serves a hidden one; only the municipal admin still sees it in the catalogue, to manage it."""
+    return ~Exists(
+        MunicipalProfile._base_manager.filter(
+            municipality_id=OuterRef("municipality_id"), hidden_layers__has_key=OuterRef("key")
+        )
+    )
+
+
 def public_datasets(municipality_code: str | None = None):
     """Every public dataset of the platform (or of one municipality), for the portal and harvesters."""
     found = (
-        Dataset._base_manager.filter(classification=Classification.PUBLIC)
+        Dataset._base_manager.filter(_not_hidden(), classification=Classification.PUBLIC)
         .select_related("municipality")
         .order_by("municipality__name_th", "source", "key")
     )
@@ -119,14 +136,16 @@ def public_dataset(identifier: str) -> Dataset | None:
     return public_datasets(code).filter(key=key).first()
 
 
-def served_datasets(municipality_id: int | None):
+def served_datasets(membership):
     """What the OGC API serves: public datasets of every municipality, plus the internal ones of the
-    token holder's municipality. Personal datasets are never served."""
+    token holder's municipality that their role may read. Personal and hidden datasets are never served."""
     condition = Q(classification=Classification.PUBLIC)
-    if municipality_id is not None:
-        condition |= Q(classification=Classification.INTERNAL, municipality_id=municipality_id)
+    if membership is not None:
+        condition |= Q(classification=Classification.INTERNAL, municipality_id=membership.municipality_id) & ~Q(
+            source__in=unreadable_sources(membership.role)
+        )
     return (
-        Dataset._base_manager.filter(condition)
+        Dataset._base_manager.filter(_not_hidden(), condition)
         .exclude(source="owners")
         .select_related("municipality")
         .order_by("municipality__code", "key")

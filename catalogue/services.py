@@ -31,6 +31,11 @@ RESERVED_KEYS = {
     "repairable", "too_complex", "empty", "inside", "custom", "id", "municipality", "municipality_id",
     "zone", "block", "lot", "rai", "ngan", "wah", "geometry", "wkt",
 }  # fmt: skip
+# Owners' columns of every layer (names, shapefile names, aliases): a custom field named like one would
+# carry personal data under a name imports fill and a public dataset publishes, so none may take them.
+PERSONAL_NAMES = {
+    name for layer in LAYERS.values() for c in layer.columns if c.personal for name in (c.name, c.short, *c.aliases)
+}
 
 
 def _save(instance, acting_user):
@@ -138,13 +143,14 @@ def dataset_update(*, dataset: Dataset, acting_user, **changes) -> Dataset:
         raise ValidationError({"classification": _("ชุดข้อมูลนี้มีข้อมูลส่วนบุคคล จึงต้องจัดชั้นเป็นข้อมูลส่วนบุคคลเสมอ")})
     if dataset.classification == Classification.PUBLIC and dataset.licence == "other-closed":
         raise ValidationError({"licence": _("ชุดข้อมูลสาธารณะต้องมีสัญญาอนุญาตแบบเปิด เช่น CC BY 4.0")})
-    _refuse_personal_if_public(dataset)
+    _refuse_personal_unless_classified(dataset)
     return _save(dataset, acting_user)
 
 
-def _refuse_personal_if_public(dataset: Dataset) -> None:
-    """An uploaded dataset carrying national IDs or owners' names is never opened to the public."""
-    if dataset.classification != Classification.PUBLIC:
+def _refuse_personal_unless_classified(dataset: Dataset) -> None:
+    """An uploaded dataset carrying national IDs or owners' names is classified personal: never opened to
+    the public, nor to members whose role sees no personal data (an executive's download, a token)."""
+    if dataset.classification == Classification.PERSONAL:
         return
     found = selectors.personal_values(dataset)
     if found:
@@ -152,8 +158,8 @@ def _refuse_personal_if_public(dataset: Dataset) -> None:
         raise ValidationError(
             {
                 "classification": _(
-                    "ชุดข้อมูลนี้มีข้อมูลส่วนบุคคล (เลขประจำตัวประชาชนหรือชื่อเจ้าของทรัพย์สิน) จึงเผยแพร่เป็นสาธารณะไม่ได้: "
-                    "%(cells)s ลบคอลัมน์นั้นแล้วอัปโหลดใหม่ หรือจัดชั้นเป็นข้อมูลภายในหรือข้อมูลส่วนบุคคล"
+                    "ชุดข้อมูลนี้มีข้อมูลส่วนบุคคล (เลขประจำตัวประชาชนหรือชื่อเจ้าของทรัพย์สิน) จึงต้องจัดชั้นเป็นข้อมูลส่วนบุคคล: "
+                    "%(cells)s ลบคอลัมน์นั้นแล้วอัปโหลดใหม่ หรือจัดชั้นเป็นข้อมูลส่วนบุคคล"
                 )
                 % {"cells": cells}
             }
@@ -183,6 +189,10 @@ def _check_key(field: CustomField) -> None:
             taken |= {name for name, _sql in source.columns + source.internal_columns}
     if field.key in taken or field.key in RESERVED_KEYS:
         raise ValidationError({"key": _("ชื่อฟิลด์ %(key)s ซ้ำกับคอลัมน์ของทะเบียน โปรดใช้ชื่ออื่น") % {"key": field.key}})
+    if field.key in PERSONAL_NAMES:
+        raise ValidationError(
+            {"key": _("ชื่อฟิลด์ %(key)s เป็นชื่อคอลัมน์ข้อมูลส่วนบุคคลของเจ้าของ โปรดใช้ชื่ออื่น") % {"key": field.key}}
+        )
     if field.field_type == FieldType.CHOICE and not field.choices:
         raise ValidationError({"choices": _("ฟิลด์แบบเลือกจากรายการต้องมีตัวเลือกอย่างน้อยหนึ่งรายการ")})
     if field.field_type != FieldType.CHOICE:
@@ -363,7 +373,7 @@ def dataset_upload(
                     code="invalid_geometry",
                 )
             dataset.geometry_type = types[0].title().replace("string", "String") if len(types) == 1 else "Geometry"
-    _refuse_personal_if_public(dataset)  # before anything is kept: the whole upload rolls back
+    _refuse_personal_unless_classified(dataset)  # before anything is kept: the whole upload rolls back
     dataset.record_count = source.rows
     dataset.counted_at = dataset.last_updated = timezone.now()
     dataset.stale = False

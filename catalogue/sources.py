@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from assets.choices import InfrastructureKind
 from catalogue.choices import Classification, UpdateFrequency
+from municipalities.permissions import Capability
 
 FINANCE = "กองคลัง (งานแผนที่ภาษีและทะเบียนทรัพย์สิน)"
 ENGINEERING = "กองช่าง"
@@ -39,6 +40,8 @@ class Source:
     # The rows a zone-limited member sees (ids in %(zones)s), as the model's `zone_paths` say; "" when the
     # layer is town-wide (infrastructure, rasters).
     zone_sql: str = ""
+    # What a member's role needs to read the layer when it is not public (pages, downloads, OGC API).
+    capability: Capability = Capability.VIEW_REGISTER
 
 
 IN_ZONES_BY_BLOCK = "t.block_id IN (SELECT b.id FROM municipalities_block b WHERE b.zone_id = ANY(%(zones)s))"
@@ -235,6 +238,7 @@ SOURCES: dict[str, Source] = {
             keywords=("ภาษีที่ดินและสิ่งปลูกสร้าง", "รายได้", "tax"),
             zone_summary=True,
             zone_sql="t.id = ANY(%(zones)s)",
+            capability=Capability.VIEW_TAXES,  # tax figures: not an engineer's (issue 5's roles)
         ),
         Source(
             key="owners",

@@ -62,15 +62,20 @@ def download_response(dataset: Dataset, fmt: str, *, internal: bool) -> HttpResp
 
 def _dataset(request, key: str) -> Dataset:
     dataset = get_object_or_404(Dataset.objects.select_related("municipality"), key=key)
-    hidden = selectors.profile_of(request.municipality).hidden_layers or []
-    if key in hidden and not can(request, ADMIN):
+    hidden = key in (selectors.profile_of(request.municipality).hidden_layers or []) and not can(request, ADMIN)
+    if hidden or dataset.source in selectors.unreadable_sources(request.membership.role):
         raise Http404
     return dataset
 
 
 @capability_required(VIEW)
 def index(request):
-    datasets = services.catalogue_current(request.municipality, include_hidden=can(request, ADMIN))
+    unreadable = selectors.unreadable_sources(request.membership.role)
+    datasets = [
+        d
+        for d in services.catalogue_current(request.municipality, include_hidden=can(request, ADMIN))
+        if d.source not in unreadable
+    ]
     return render(
         request,
         "catalogue/index.html",

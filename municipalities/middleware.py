@@ -28,3 +28,20 @@ class MunicipalityMiddleware:
             return self.get_response(request)
         finally:
             tenancy.leave(token)
+
+
+class RejectNulMiddleware:
+    """A NUL character (%00) in the path or the query string is a clean 400: PostgreSQL text cannot
+    hold it, so a view passing it to a query would fail with a server error (probed in
+    tests/catalogue/test_attacks.py). Forms and DRF refuse it in bodies on their own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            from django.http import HttpResponseBadRequest
+            from django.utils.translation import gettext as _
+
+            return HttpResponseBadRequest(_("คำขอมีอักขระ NUL (%00) ซึ่งใช้ไม่ได้"), content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

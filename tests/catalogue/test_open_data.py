@@ -286,17 +286,20 @@ class PersonalDataNeverPublishedTests(TestCase):
         with scoped_to(self.town):
             assert not Dataset.objects.filter(title_th="สำรวจร้านค้า").exists()
 
-    def test_an_internal_upload_naming_an_owner_cannot_be_made_public_later(self):
-        assert self.upload("ร้านข้าวแกง,นางมาลีลับ ศรีสุข,3\nร้านกาแฟ,-,1\n", "internal").status_code == 302
+    def test_an_upload_naming_an_owner_is_personal_and_cannot_be_opened_later(self):
+        assert self.upload("ร้านข้าวแกง,นางมาลีลับ ศรีสุข,3\nร้านกาแฟ,-,1\n", "internal").status_code == 200
+        assert self.upload("ร้านข้าวแกง,นางมาลีลับ ศรีสุข,3\nร้านกาแฟ,-,1\n", "personal").status_code == 302
         with scoped_to(self.town):
             dataset = Dataset.objects.get(title_th="สำรวจร้านค้า")
-            with self.assertRaises(ValidationError) as caught:
-                services.dataset_update(
-                    dataset=dataset, acting_user=self.admin, classification=Classification.PUBLIC, licence=Licence.CC_BY
-                )
-            assert "classification" in caught.exception.message_dict
+            opened = ((Classification.PUBLIC, Licence.CC_BY), (Classification.INTERNAL, Licence.NOT_OPEN))
+            for classification, licence in opened:
+                with self.assertRaises(ValidationError) as caught:
+                    services.dataset_update(
+                        dataset=dataset, acting_user=self.admin, classification=classification, licence=licence
+                    )
+                assert "classification" in caught.exception.message_dict
             dataset.refresh_from_db()
-            assert dataset.classification == Classification.INTERNAL
+            assert dataset.classification == Classification.PERSONAL
 
     def test_numbers_that_are_not_national_ids_do_not_stop_publishing(self):
         # 13 digits with a wrong check digit (a meter number), a juristic ID (starts with 0): not personal
