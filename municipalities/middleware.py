@@ -1,3 +1,6 @@
+from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext as _
+
 from municipalities import tenancy
 from municipalities.selectors import active_membership, zone_ids_of
 
@@ -40,8 +43,5 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            from django.http import HttpResponseBadRequest
-            from django.utils.translation import gettext as _
-
             return HttpResponseBadRequest(_("คำขอมีอักขระ NUL (%00) ซึ่งใช้ไม่ได้"), content_type="text/plain; charset=utf-8")
         return self.get_response(request)
