@@ -45,12 +45,11 @@ class OGCView(MunicipalAPIMixin, APIView):
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
 
-    def _municipality_id(self):
-        membership = getattr(self.request, "membership", None)
-        return membership.municipality_id if membership else None
+    def _membership(self):
+        return getattr(self.request, "membership", None)
 
     def _datasets(self):
-        return selectors.served_datasets(getattr(self.request, "membership", None))
+        return selectors.served_datasets(self._membership())
 
     def _dataset(self, identifier: str):
         code, _, key = identifier.partition("-")
@@ -60,7 +59,8 @@ class OGCView(MunicipalAPIMixin, APIView):
         return found
 
     def _internal(self, dataset) -> bool:
-        return dataset.municipality_id == self._municipality_id()
+        membership = self._membership()
+        return membership is not None and dataset.municipality_id == membership.municipality_id
 
     def _url(self, name, *args, **query) -> str:
         url = self.request.build_absolute_uri(reverse(name, args=args))
