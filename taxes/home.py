@@ -13,17 +13,13 @@ from taxes.selectors import revenue_by_kind
 def tax_card(request) -> Card:
     latest = AssessmentRun.objects.filter(is_current=True).order_by("-tax_year").values_list("tax_year", flat=True)
     year = latest.first()
+    title = _("ภาษีปี %(year)s") % {"year": be_year(year or timezone.localdate().year)}
     if year is None:
-        this_year = timezone.localdate().year
-        return Card(
-            _("ภาษีปี %(year)s") % {"year": be_year(this_year)},
-            reverse("taxes:index"),
-            note=_("ยังไม่มีการประเมินภาษี เริ่มการประเมินประจำปีได้ที่หน้าภาษี"),
-        )
+        return Card(title, reverse("taxes:index"), note=_("ยังไม่มีการประเมินภาษี เริ่มการประเมินประจำปีได้ที่หน้าภาษี"))
     totals = revenue_by_kind(tax_year=year).values()
     expected, collected, overdue = (sum(t[key] for t in totals) for key in ("expected", "collected", "overdue"))
     return Card(
-        _("ภาษีปี %(year)s") % {"year": be_year(year)},
+        title,
         reverse("taxes:index"),
         [
             Figure(_("ภาษีที่ต้องจัดเก็บ (บาท)"), format_baht(expected)),
