@@ -20,6 +20,7 @@ Payloads (JSON): `{"m": municipality id, "l": "parcels,missed", "b": [[xmin, ymi
 """
 
 BULK_ROWS = 500
+WORK_MEM = "64MB"  # for the statements of a bulk change (see Watch.function_sql)
 TAX_LAYERS = "parcels,signboards,missed,blocks,zones"
 
 # Zones, blocks and signboards are stored in 4326 only; the tiles read generated 3857 copies.
@@ -151,19 +152,25 @@ class Watch:
             always = "".join(f"\n        {a}" for a in always)
             branches.append(
                 f"""IF TG_OP = '{op}' THEN{always}
-        IF (SELECT count(*) FROM {count_table}) > {BULK_ROWS} THEN
-            PERFORM maps_notify_all('{self.bulk_layers}', array_agg(DISTINCT municipality_id)) FROM {count_table};
+        IF EXISTS (SELECT FROM {count_table} OFFSET {BULK_ROWS}) THEN
+            PERFORM maps_notify_all('{self.bulk_layers}', ARRAY(SELECT DISTINCT municipality_id FROM {count_table}));
         ELSE
             {body}
         END IF;
     END IF;"""
             )
+        # A whole run's status rows (a million) join the parcels for their blocks: with the stock 4 MB
+        # of work_mem that hash join and the sums by block spilled to disk.
         return f"""
-CREATE FUNCTION {self.name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+CREATE OR REPLACE FUNCTION {self.name}() RETURNS trigger LANGUAGE plpgsql SET work_mem = '{WORK_MEM}' AS $fn$
 BEGIN
     {chr(10).join("    " + b for b in branches).strip()}
     RETURN NULL;
 END $fn$;
+"""
+
+    def triggers_sql(self) -> str:
+        return f"""
 CREATE TRIGGER {self.name}_i AFTER INSERT ON {self.table} REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION {self.name}();
 CREATE TRIGGER {self.name}_u AFTER UPDATE ON {self.table} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
@@ -431,5 +438,7 @@ JOIN assets_parcel p ON p.id = COALESCE(s.parcel_id, g.parcel_id) WHERE p.block_
 GROUP BY 1, 2, 3;
 """
 
-TRIGGERS = HELPERS + "".join(w.function_sql() for w in WATCHES) + RUNS + ACCESS
+# The watched tables' functions alone (CREATE OR REPLACE), for a migration that changes their bodies.
+FUNCTIONS = "".join(w.function_sql() for w in WATCHES)
+TRIGGERS = HELPERS + "".join(w.function_sql() + w.triggers_sql() for w in WATCHES) + RUNS + ACCESS
 TRIGGERS_REVERSE = ACCESS_REVERSE + RUNS_REVERSE + "".join(w.reverse_sql() for w in WATCHES) + HELPERS_REVERSE

@@ -1,7 +1,7 @@
-"""The set-based engine of an assessment run: COPY the register out, apply the rules, COPY the results in.
+"""The set-based engine of an assessment run: read the register out, apply the rules, COPY the results in.
 
 The rules are the same pure functions the calculator uses (taxes.rules), applied to facts read
-set-based with `COPY (SELECT …) TO STDOUT`; the new run's rows go back with one `COPY … FROM
+set-based, one query per table packed into one text value (`Read`); the new run's rows go back with one `COPY … FROM
 STDIN`, and so do the maps' status rows (docs/performance-anchors.md §4). The rules run in forked
 processes when the municipality is large; each writes its rows to a file that the parent copies in.
 Every statement filters by the municipality explicitly: raw SQL does not pass through the tenancy
@@ -18,13 +18,13 @@ transaction makes the run current: the maps read only the current run's rows (th
 
 import datetime
 import gc
-import io
 import multiprocessing
 import os
 import queue
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
@@ -133,50 +133,85 @@ def beside_if(owned: bool):
         beside.close()
 
 
-def copy_out(raw_cursor, sql: str, params: dict) -> bytes:
-    """The raw text of a query's rows through COPY … TO STDOUT (parsed later, off the database's clock).
-
-    `raw_cursor` is psycopg's own cursor: Django's debug wrapper does not pass COPY parameters on.
-    """
-    buffer = io.BytesIO()
-    with raw_cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    return buffer.getvalue()
+def _field(column: str) -> str:
+    """A column as COPY's text format writes it: NULL as \\N, a boolean (`name:bool`) as t or f."""
+    name, _, kind = column.partition(":")
+    if kind == "bool":
+        return f"CASE WHEN {name} THEN 't' ELSE 'f' END"
+    return f"COALESCE({name}::text, '\\N')"
 
 
-def _rows(data: bytes):
-    """COPY text rows as lists of fields; NULL stays the text \\N (checked where a column may be NULL)."""
-    if not data:
-        return []
-    return [line.split("\t") for line in data.decode()[:-1].split("\n")]
+@dataclass(frozen=True)
+class Read:
+    """One table a run reads: its columns, the rows (FROM … WHERE, always by municipality), their order."""
+
+    columns: tuple[str, ...]
+    rows: str
+    order: str = ""
+
+    @property
+    def sql(self) -> str:
+        """The rows packed into one text value, lines of tab-separated fields as COPY … TO writes them.
+
+        One value instead of one protocol message per row: receiving a million small COPY messages
+        cost the client about a microsecond each, more than PostgreSQL took to produce them, and two
+        connections reading at once then waited on Python rather than on the database. The values are
+        numbers, dates and codes (choices, and parcel codes validated by assets.validators): none holds
+        a tab or a newline, which COPY would have escaped and this does not.
+        """
+        line = " || E'\\t' || ".join(_field(c) for c in self.columns)
+        order = f" ORDER BY {self.order}" if self.order else ""
+        return f"SELECT string_agg({line}, E'\\n'{order}) FROM {self.rows}"
 
 
-REGISTER_SQL = {
-    "parcels": "SELECT id, parcel_code, area_sq_wah, price_per_sq_wah FROM assets_parcel "
-    "WHERE municipality_id = %(m)s AND retired_on IS NULL",
-    "land_uses": "SELECT parcel_id, use, area_sq_wah, vacant_since FROM assets_landuse WHERE municipality_id = %(m)s",
-    "buildings": "SELECT id, parcel_id, building_type, structure, floor_area_m2, year_built, price_per_m2 "
-    "FROM assets_building WHERE municipality_id = %(m)s",
-    "building_uses": "SELECT building_id, use, floor_area_m2 FROM assets_buildinguse WHERE municipality_id = %(m)s",
-    "ownerships": "SELECT owner_id, parcel_id, building_id, share, in_house_registration FROM assets_ownership "
-    "WHERE municipality_id = %(m)s",
-    "owners": "SELECT id, kind FROM assets_owner WHERE municipality_id = %(m)s",
-    "signboards": "SELECT id, parcel_id, owner_id, width_cm, height_cm, sign_type, moving, installed_on, faces "
-    "FROM assets_signboard WHERE municipality_id = %(m)s AND installed_on <= %(last)s "
-    "AND (removed_on IS NULL OR removed_on >= %(first)s) ORDER BY signboard_code",
-    "issued": "SELECT id, kind, owner_id, parcel_id, signboard_id, tax, COALESCE(original_id, id) "
-    "FROM taxes_assessment WHERE municipality_id = %(m)s AND tax_year = %(year)s AND status = 'issued'",
+def read_packed(raw_cursor, read: Read, params: dict) -> str:
+    raw_cursor.execute(read.sql, params)
+    return raw_cursor.fetchone()[0] or ""
+
+
+def _rows(text: str):
+    """Lines of tab-separated fields; NULL stays the text \\N (checked where a column may be NULL)."""
+    return [line.split("\t") for line in text.split("\n")] if text else []
+
+
+REGISTER = {
+    "parcels": Read(
+        ("id", "parcel_code", "area_sq_wah", "price_per_sq_wah"),
+        "assets_parcel WHERE municipality_id = %(m)s AND retired_on IS NULL",
+    ),
+    "land_uses": Read(
+        ("parcel_id", "use", "area_sq_wah", "vacant_since"), "assets_landuse WHERE municipality_id = %(m)s"
+    ),
+    "buildings": Read(
+        ("id", "parcel_id", "building_type", "structure", "floor_area_m2", "year_built", "price_per_m2"),
+        "assets_building WHERE municipality_id = %(m)s",
+    ),
+    "building_uses": Read(("building_id", "use", "floor_area_m2"), "assets_buildinguse WHERE municipality_id = %(m)s"),
+    "ownerships": Read(
+        ("owner_id", "parcel_id", "building_id", "share", "in_house_registration:bool"),
+        "assets_ownership WHERE municipality_id = %(m)s",
+    ),
+    "owners": Read(("id", "kind"), "assets_owner WHERE municipality_id = %(m)s"),
+    "signboards": Read(
+        ("id", "parcel_id", "owner_id", "width_cm", "height_cm", "sign_type", "moving:bool", "installed_on", "faces"),
+        "assets_signboard WHERE municipality_id = %(m)s AND installed_on <= %(last)s "
+        "AND (removed_on IS NULL OR removed_on >= %(first)s)",
+        order="signboard_code",
+    ),
+    "issued": Read(
+        ("id", "kind", "owner_id", "parcel_id", "signboard_id", "tax", "COALESCE(original_id, id)"),
+        "taxes_assessment WHERE municipality_id = %(m)s AND tax_year = %(year)s AND status = 'issued'",
+    ),
 }
 
 
 # Read by the second connection, when there is one: about half of the time (the parcels come from
 # an index alone, see assets.Parcel; the ownerships are the most rows).
-READ_BESIDE = ("land_uses", "buildings", "building_uses")
+READ_BESIDE = ("land_uses", "buildings", "building_uses", "owners")
 
 
-def fetch_register(cursor, municipality_id: int, tax_year: int, beside: Beside | None = None) -> dict[str, bytes]:
-    """Everything a run reads, as raw COPY text, one query per table, all filtered by municipality.
+def fetch_register(cursor, municipality_id: int, tax_year: int, beside: Beside | None = None) -> dict[str, str]:
+    """Everything a run reads, as text (`Read.sql`), one query per table, all filtered by municipality.
 
     With `beside`, the caller's transaction must be REPEATABLE READ (see services._snapshot): the
     second connection reads its tables in the same snapshot, at the same time.
@@ -188,7 +223,7 @@ def fetch_register(cursor, municipality_id: int, tax_year: int, beside: Beside |
         "last": datetime.date(tax_year, 12, 31),
     }
     if beside is None:
-        return {name: copy_out(cursor.cursor, sql, params) for name, sql in REGISTER_SQL.items()}
+        return {name: read_packed(cursor.cursor, read, params) for name, read in REGISTER.items()}
     cursor.execute("SELECT pg_export_snapshot()")
     (snapshot,) = cursor.fetchone()
 
@@ -196,14 +231,16 @@ def fetch_register(cursor, municipality_id: int, tax_year: int, beside: Beside |
         with side.transaction(), side.cursor() as raw:
             raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             raw.execute(pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(pgsql.Literal(snapshot)))
-            return {name: copy_out(raw, REGISTER_SQL[name], params) for name in READ_BESIDE}
+            return {name: read_packed(raw, REGISTER[name], params) for name in READ_BESIDE}
 
     there = beside.run(read_beside)
-    here = {name: copy_out(cursor.cursor, sql, params) for name, sql in REGISTER_SQL.items() if name not in READ_BESIDE}
+    here = {
+        name: read_packed(cursor.cursor, read, params) for name, read in REGISTER.items() if name not in READ_BESIDE
+    }
     return {**here, **there.result()}
 
 
-def parse_register(raw: dict[str, bytes]):
+def parse_register(raw: dict[str, str]):
     """Parcels with their uses, owners and buildings; owner kinds; the year's signboards; issued assessments."""
     decimals: dict[str, Decimal] = {}  # many values repeat (areas, prices, shares): convert each text once
 

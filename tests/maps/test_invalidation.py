@@ -5,20 +5,25 @@ only on commit, and `CACHE.sync()` waits until this process's listener has appli
 """
 
 import datetime
+import json
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.contrib.gis.geos import MultiPolygon
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from assets.models import Parcel
 from assets.services import parcel_update
 from maps.cache import CACHE, TileKey
+from maps.triggers import BULK_ROWS, TAX_LAYERS
 from municipalities.choices import Role
-from municipalities.tenancy import scoped_to
-from taxes.models import Assessment
+from municipalities.tenancy import platform_scope, scoped_to
+from taxes.models import Assessment, TaxStatus
 from taxes.services import assessment_run, notices_issue, payment_record
-from tests.factories import MembershipFactory
+from tests.factories import AssessmentRunFactory, BlockFactory, MembershipFactory, _inside
 from tests.maps.conftest import tile_away_from, tile_of, tile_url
 from tests.taxes import scenario
 
@@ -124,3 +129,33 @@ def test_a_tile_permission_is_forgotten_when_the_session_ends(town):
     CACHE.sync()
     assert CACHE.access_get(session_key) is None
     assert stolen.get(tile_url("parcels", *zxy)).status_code == 403
+
+
+@pytest.mark.parametrize("rows, whole", [(BULK_ROWS, False), (BULK_ROWS + 1, True)])
+def test_a_statement_of_more_than_bulk_rows_invalidates_its_municipality_as_a_whole(rows, whole):
+    """Up to BULK_ROWS changed rows are told by their boxes; one more and the layers of the whole
+    municipality are dropped (maps/triggers.py), whatever the size of the statement."""
+    block = BlockFactory()
+    m = block.municipality
+    run = AssessmentRunFactory(municipality=m)
+    with platform_scope():
+        lots = Parcel.objects.bulk_create(
+            Parcel(
+                municipality=m, block=block, parcel_code=f"01A{n:03d}", area_sq_wah=Decimal(100),
+                geom=MultiPolygon(_inside(m, n), srid=4326),
+            )
+            for n in range(rows)
+        )  # fmt: skip
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as listener:
+        listener.execute("LISTEN maps_tiles")
+        with platform_scope():
+            TaxStatus.objects.bulk_create(
+                TaxStatus(municipality=m, run=run, tax_year=2026, parcel=lot, tax_due=Decimal("1.00"), tax_paid=0)
+                for lot in lots
+            )
+        told = [json.loads(n.payload) for n in listener.notifies(timeout=2, stop_after=1)]
+    assert told and told[0]["m"] == m.pk
+    if whole:
+        assert told[0] == {"m": m.pk, "l": TAX_LAYERS, "b": None}
+    else:
+        assert told[0]["l"] == "parcels,missed" and told[0]["b"]
