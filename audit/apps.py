@@ -12,7 +12,14 @@ class AuditConfig(AppConfig):
         from municipalities.permissions import Capability
 
         register(
+            # Never hidden (municipalities/modules.py): the audited must not hide the auditor's view of them.
             MenuItem(
-                "audit", _("ตรวจสอบ"), "audit:index", (Capability.VIEW_HISTORY, Capability.VIEW_AUDIT_LOG), order=95
+                "audit",
+                _("ตรวจสอบ"),
+                "audit:index",
+                (Capability.VIEW_HISTORY, Capability.VIEW_AUDIT_LOG),
+                order=95,
+                routes=("audit:*",),
+                hideable=False,
             )
         )

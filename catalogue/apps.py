@@ -12,4 +12,14 @@ class CatalogueConfig(AppConfig):
         from municipalities.permissions import Capability
 
         signals.connect()
-        register(MenuItem("catalogue", _("แคตตาล็อกข้อมูล"), "catalogue:index", (Capability.VIEW_REGISTER,), order=85))
+        # Its settings page (catalogue:settings) is never closed: it is where a hidden module is shown again.
+        register(
+            MenuItem(
+                "catalogue",
+                _("แคตตาล็อกข้อมูล"),
+                "catalogue:index",
+                (Capability.VIEW_REGISTER,),
+                order=85,
+                routes=("catalogue:*", "api-custom-fields", "api-record-custom"),
+            )
+        )

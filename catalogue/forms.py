@@ -90,12 +90,20 @@ class CustomFieldForm(forms.ModelForm):
 
 
 def _menu_choices():
-    return sorted(((key, item.label) for key, item in MENU.items() if key != "home"), key=lambda c: MENU[c[0]].order)
+    """The modules a municipality may hide: closed to its users, not only left out of the menu (modules.py)."""
+    return sorted(((key, item.label) for key, item in MENU.items() if item.hideable), key=lambda c: MENU[c[0]].order)
 
 
 class ProfileForm(forms.ModelForm):
     hidden_modules = forms.MultipleChoiceField(
-        label=_("เมนูที่ซ่อนจากผู้ใช้"), choices=_menu_choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("ส่วนที่ปิดไม่ให้ผู้ใช้ใช้"),
+        choices=_menu_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "ส่วนที่ปิดจะหายจากเมนูและหน้าหลัก หน้า API และแผนที่ของส่วนนั้นจะเปิดไม่ได้ "
+            "และชุดข้อมูลของส่วนนั้นจะไม่แสดงในแคตตาล็อกและข้อมูลเปิด หน้านี้เปิดได้เสมอเพื่อเปิดส่วนที่ปิดอีกครั้ง"
+        ),
     )
     menu_order = forms.CharField(
         label=_("ลำดับเมนู"), required=False, help_text=_("รหัสเมนูคั่นด้วยจุลภาค ตามลำดับที่ต้องการ เช่น taxes, works, catalogue")

@@ -11,6 +11,7 @@
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +61,19 @@ class MunicipalProfile(MunicipalModel):
 
     def __str__(self):
         return str(self.municipality)
+
+    def clean(self):
+        from municipalities.menus import MENU
+
+        refused = [key for key in self.hidden_modules or [] if key not in MENU or not MENU[key].hideable]
+        if refused:
+            # The home page, the register and the audit log stay open (municipalities/modules.py).
+            raise ValidationError(
+                {
+                    "hidden_modules": _("ปิดส่วน %(keys)s ไม่ได้ (ไม่มีส่วนนี้ หรือเป็นส่วนที่ต้องเปิดเสมอ)")
+                    % {"keys": ", ".join(refused)}
+                }
+            )
 
     @property
     def primary_dark(self) -> str:

@@ -22,6 +22,7 @@ from catalogue.choices import Classification
 from catalogue.customfields import fields_for, sql_select
 from catalogue.models import Dataset, MunicipalProfile
 from catalogue.sources import SOURCES, UPLOAD, Source
+from municipalities.modules import closed_datasets, dataset_owners, hidden_modules
 from municipalities.permissions import capabilities_of
 from municipalities.tenancy import current_zones
 
@@ -43,12 +44,21 @@ def profile_for_request(request) -> MunicipalProfile | None:
     return request.catalogue_profile
 
 
+def hidden_datasets(profile) -> Q:
+    """The datasets a municipality hides from its users: its hidden layers, and the layers of the modules
+    it hides (a closed module's figures are not served to anyone, municipalities/modules.py)."""
+    return Q(key__in=profile.hidden_layers or []) | Q(source__in=closed_datasets(hidden_modules(profile)))
+
+
+def is_hidden(dataset: Dataset, profile) -> bool:
+    return dataset.key in (profile.hidden_layers or []) or dataset.source in closed_datasets(hidden_modules(profile))
+
+
 def datasets_of(municipality, *, include_hidden: bool = True):
     """The municipality's catalogue (in the current scope), register layers first."""
     datasets = Dataset.objects.filter(municipality=municipality).order_by("source", "key")
     if not include_hidden:
-        hidden = profile_of(municipality).hidden_layers or []
-        datasets = datasets.exclude(key__in=hidden)
+        datasets = datasets.exclude(hidden_datasets(profile_of(municipality)))
     return datasets
 
 
@@ -59,13 +69,14 @@ def unreadable_sources(role: str | None) -> list[str]:
 
 
 def _not_hidden():
-    """Datasets their municipality has not hidden (MunicipalProfile.hidden_layers): no API or public
-    page serves a hidden one; only the municipal admin still sees it in the catalogue, to manage it."""
-    return ~Exists(
-        MunicipalProfile._base_manager.filter(
-            municipality_id=OuterRef("municipality_id"), hidden_layers__has_key=OuterRef("key")
-        )
-    )
+    """Datasets their municipality has not hidden (`hidden_datasets`, in SQL for every municipality at
+    once): no API or public page serves a hidden one; only the municipal admin still sees it in the
+    catalogue, to manage it."""
+    profiles = MunicipalProfile._base_manager.filter(municipality_id=OuterRef("municipality_id"))
+    condition = ~Exists(profiles.filter(hidden_layers__has_key=OuterRef("key")))
+    for source, owners in dataset_owners().items():
+        condition &= ~(Q(source=source) & Exists(profiles.filter(hidden_modules__has_keys=owners)))
+    return condition
 
 
 def public_datasets(municipality_code: str | None = None):

@@ -62,7 +62,7 @@ def download_response(dataset: Dataset, fmt: str, *, internal: bool) -> HttpResp
 
 def _dataset(request, key: str) -> Dataset:
     dataset = get_object_or_404(Dataset.objects.select_related("municipality"), key=key)
-    hidden = key in (selectors.profile_of(request.municipality).hidden_layers or []) and not can(request, ADMIN)
+    hidden = selectors.is_hidden(dataset, selectors.profile_of(request.municipality)) and not can(request, ADMIN)
     if hidden or dataset.source in selectors.unreadable_sources(request.membership.role):
         raise Http404
     return dataset

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "municipalities.middleware.MunicipalityMiddleware",
+    "municipalities.modules.ModuleGateMiddleware",  # a module the municipality hides answers 404
     "simple_history.middleware.HistoryRequestMiddleware",
     "audit.middleware.PermissionDenialMiddleware",
     "axes.middleware.AxesMiddleware",

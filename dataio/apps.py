@@ -10,5 +10,23 @@ class DataioConfig(AppConfig):
         from municipalities.menus import MenuItem, register
         from municipalities.permissions import Capability
 
-        register(MenuItem("import", _("นำเข้าข้อมูล"), "dataio:import", (Capability.EDIT_REGISTER,), order=80))
-        register(MenuItem("export", _("ส่งออกข้อมูล"), "dataio:export", (Capability.VIEW_REGISTER,), order=81))
+        register(
+            MenuItem(
+                "import",
+                _("นำเข้าข้อมูล"),
+                "dataio:import",
+                (Capability.EDIT_REGISTER,),
+                order=80,
+                routes=("dataio:import*",),
+            )
+        )
+        register(
+            MenuItem(
+                "export",
+                _("ส่งออกข้อมูล"),
+                "dataio:export",
+                (Capability.VIEW_REGISTER,),
+                order=81,
+                routes=("dataio:export",),
+            )
+        )

@@ -9,7 +9,9 @@ session changes or ends (logout, a switch of municipality) or the user or a memb
 triggers on those tables notify every process (maps/triggers.py).
 
 A membership limited to some zones (municipalities/tenancy.py) narrows `TileAccess` and the tile key
-by those zones, and the tile SQL keeps to them (maps/layers.py). The municipality's extent is kept
+by those zones, and the tile SQL keeps to them (maps/layers.py). The layers drawn only by maps the
+municipality hides (municipalities/modules.py) are closed: 404 for every member; a change of its
+settings makes every process forget the permissions it remembers. The municipality's extent is kept
 too: a tile wholly outside it is answered 404 without a query, so another town's tiles (an
 outsider asking for our parcels' addresses) are refused outright.
 """
@@ -24,6 +26,7 @@ from django.utils.functional import SimpleLazyObject
 
 from maps.cache import CACHE, meets, tile_bounds
 from maps.layers import PERSONAL, REGISTER, TAXES
+from municipalities.modules import closed_tiles, hidden_modules_of
 from municipalities.permissions import Capability, capabilities_of
 from municipalities.selectors import active_membership, zone_ids_of
 
@@ -36,6 +39,7 @@ class TileAccess:
     level: str  # layers.PERSONAL, TAXES or REGISTER: which columns the tiles carry
     bounds: tuple[float, float, float, float]  # the municipality's extent in EPSG:3857
     zones: tuple[int, ...] = ()  # the zones of a zone-limited member, else ()
+    closed: frozenset[str] = frozenset()  # layers only the modules the municipality hides draw
 
     def may_read(self, layer) -> bool:
         return not layer.needs_taxes or self.level != REGISTER
@@ -76,6 +80,7 @@ def tile_access(request) -> TileAccess | None:
                 level=level,
                 bounds=membership.municipality.boundary.transform(3857, clone=True).extent,
                 zones=tuple(sorted(zone_ids_of(membership) or ())),
+                closed=closed_tiles(hidden_modules_of(membership.municipality)),
             )
     expiry = request.session.get_expiry_date().timestamp() if request.user.is_authenticated else 0
     CACHE.access_put(session_key, access, request.user.pk, min(time.time() + ACCESS_TTL, expiry))

@@ -65,10 +65,12 @@ def _map(municipality, **options):
     return new_map(bounds=extent, max_zoom=20, **options)
 
 
-def tax_map(municipality, *, year: int) -> folium.Map:
-    """The tax officer's map: parcels and signs by tax status; blocks by collection below zoom 14."""
+def tax_map(municipality, *, year: int, rasters: bool) -> folium.Map:
+    """The tax officer's map: parcels and signs by tax status; blocks by collection below zoom 14.
+    `rasters`: the rasters module is open (municipalities/modules.py), so its orthophotos are drawn."""
     m = _map(municipality)
-    _rasters(m, floods=False)
+    if rasters:
+        _rasters(m, floods=False)
     _tiles(m, "zones", _("เขต"), year)
     _tiles(m, "blocks", _("เขตย่อย (อัตราการจัดเก็บ)"), year)
     _tiles(m, "parcels", _("แปลงที่ดินตามสถานะภาษี"), year)
@@ -78,10 +80,12 @@ def tax_map(municipality, *, year: int) -> folium.Map:
     return m
 
 
-def engineer_map(municipality, *, year: int) -> folium.Map:
-    """The engineer's map: infrastructure by kind and condition over the parcels, with the rasters."""
+def engineer_map(municipality, *, year: int, rasters: bool) -> folium.Map:
+    """The engineer's map: infrastructure by kind and condition over the parcels, with the rasters
+    (unless the municipality hides their module)."""
     m = _map(municipality)
-    _rasters(m, floods=True)
+    if rasters:
+        _rasters(m, floods=True)
     _tiles(m, "zones", _("เขต"), year)
     _tiles(m, "parcels", _("แปลงที่ดิน"), year)
     _tiles(m, "buildings", _("สิ่งปลูกสร้าง"), year, show=False)

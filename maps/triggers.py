@@ -429,6 +429,23 @@ ACCESS_REVERSE = (
     + "DROP FUNCTION maps_access_changed();\nDROP FUNCTION maps_access_added();\n"
 )
 
+# The modules a municipality hides close tile layers (municipalities/modules.py, maps/access.py): a change
+# of them makes every process forget every tile permission it remembers (rare; maps_truncated says "all").
+SETTINGS_ACCESS = """
+CREATE TRIGGER maps_access_settings_i AFTER INSERT ON catalogue_municipalprofile FOR EACH ROW
+    WHEN (NEW.hidden_modules <> '[]'::jsonb) EXECUTE FUNCTION maps_truncated('maps_access');
+CREATE TRIGGER maps_access_settings_u AFTER UPDATE ON catalogue_municipalprofile FOR EACH ROW
+    WHEN (OLD.hidden_modules IS DISTINCT FROM NEW.hidden_modules) EXECUTE FUNCTION maps_truncated('maps_access');
+CREATE TRIGGER maps_access_settings_d AFTER DELETE ON catalogue_municipalprofile FOR EACH ROW
+    WHEN (OLD.hidden_modules <> '[]'::jsonb) EXECUTE FUNCTION maps_truncated('maps_access');
+CREATE TRIGGER maps_access_t AFTER TRUNCATE ON catalogue_municipalprofile
+    FOR EACH STATEMENT EXECUTE FUNCTION maps_truncated('maps_access');
+"""
+SETTINGS_ACCESS_REVERSE = "".join(
+    f"DROP TRIGGER {name} ON catalogue_municipalprofile;\n"
+    for name in ("maps_access_settings_i", "maps_access_settings_u", "maps_access_settings_d", "maps_access_t")
+)
+
 # The revenue of the runs written before these triggers existed.
 REVENUE_FILL = """
 INSERT INTO maps_blockrevenue (municipality_id, run_id, block_id, expected, collected)

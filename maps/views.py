@@ -17,6 +17,7 @@ from maps.offline import render as render_map
 from maps.printing import block_pdf, parcel_pdf
 from maps.tiles import tile as cached_tile
 from municipalities.models import Block
+from municipalities.modules import module_open
 from municipalities.permissions import Capability, can, capability_required
 
 C = Capability
@@ -46,7 +47,11 @@ def tile(request, layer: str, z: int, x: int, y: int):
     if spec is None or not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         return HttpResponse(status=404)
     access = tile_access(request)
-    if access is None or not access.may_read(spec):
+    if access is None:
+        return HttpResponse(status=403)
+    if layer in access.closed:
+        return HttpResponse(status=404)  # drawn only by maps the municipality hides (municipalities/modules.py)
+    if not access.may_read(spec):
         return HttpResponse(status=403)
     if not access.covers(z, x, y):
         return HttpResponse(status=404)
@@ -133,7 +138,7 @@ def tax_map(request):
     return _page(
         request,
         "maps/tax_map.html",
-        builders.tax_map(request.municipality, year=year),
+        builders.tax_map(request.municipality, year=year, rasters=module_open(request, "rasters")),
         year=year,
         personal=can(request, C.VIEW_PERSONAL_DATA),
     )
@@ -145,7 +150,7 @@ def engineer_map(request):
     return _page(
         request,
         "maps/engineer_map.html",
-        builders.engineer_map(request.municipality, year=year),
+        builders.engineer_map(request.municipality, year=year, rasters=module_open(request, "rasters")),
         year=year,
         kinds=InfrastructureAsset._meta.get_field("kind").choices,
     )

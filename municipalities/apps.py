@@ -11,5 +11,16 @@ class MunicipalitiesConfig(AppConfig):
         from municipalities.menus import MenuItem, register
         from municipalities.permissions import Capability
 
-        register(MenuItem("home", _("หน้าหลัก"), "home", tuple(Capability), order=0))
-        register(MenuItem("register", _("ทะเบียน"), "admin:index", (Capability.VIEW_REGISTER,), order=90))
+        # Never hidden (municipalities/modules.py): the home page, and the register, which is the admin.
+        register(MenuItem("home", _("หน้าหลัก"), "home", tuple(Capability), order=0, hideable=False))
+        register(
+            MenuItem(
+                "register",
+                _("ทะเบียน"),
+                "admin:index",
+                (Capability.VIEW_REGISTER,),
+                order=90,
+                routes=("admin:*", "parcel-*", "building-*", "owner-*", "signboard-*", "infrastructure-*"),
+                hideable=False,
+            )
+        )

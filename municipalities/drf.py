@@ -3,12 +3,14 @@
 Session users arrive already scoped by MunicipalityMiddleware; token users (integrations) are only
 known once DRF authenticates them, so `MunicipalAPIMixin` enters their municipality's scope right
 after authentication. A user with several memberships picks one with the `X-Municipality` header
-(the municipality's code); otherwise the first is used.
+(the municipality's code); otherwise the first is used. Then a view of a module that municipality
+hides answers 404 (municipalities/modules.py).
 """
 
 from rest_framework import permissions
 
 from municipalities import tenancy
+from municipalities.modules import ModuleClosed, closed_module
 from municipalities.permissions import Capability, capabilities_of
 from municipalities.selectors import memberships_of, zone_ids_of
 
@@ -36,6 +38,9 @@ class MunicipalAPIMixin:
         self._scope_token = tenancy.enter(
             membership.municipality_id if membership else tenancy.NOWHERE, zone_ids_of(membership)
         )
+        closed = closed_module(request._request)  # a module the municipality hides (municipalities/modules.py)
+        if closed is not None:
+            raise ModuleClosed(closed)
 
     def finalize_response(self, request, response, *args, **kwargs):
         token = getattr(self, "_scope_token", None)

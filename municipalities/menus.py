@@ -1,4 +1,8 @@
-"""The main menu: each app registers its pages with the capability that opens them."""
+"""The main menu: each app registers its pages with the capability that opens them.
+
+A menu item is also a module a municipality may hide from its users (catalogue.MunicipalProfile.
+hidden_modules): its registration names what it owns, and municipalities/modules.py closes all of it.
+"""
 
 from dataclasses import dataclass
 
@@ -14,6 +18,11 @@ class MenuItem:
     url_name: str
     capabilities: tuple[Capability, ...]
     order: int = 100
+    # What the module owns, closed with it where its municipality hides it (municipalities/modules.py):
+    routes: tuple[str, ...] = ()  # URL names, as fnmatch patterns: "taxes:*" (a namespace), "tax-*" (API)
+    tiles: tuple[str, ...] = ()  # the vector-tile layers its maps draw (maps/layers.py)
+    datasets: tuple[str, ...] = ()  # the catalogue sources its data is published as (catalogue/sources.py)
+    hideable: bool = True  # False: always shown and open, whatever the municipality's settings say
 
     @property
     def url(self) -> str:
@@ -33,9 +42,10 @@ def menu_for(request) -> list[MenuItem]:
     if getattr(request, "membership", None) is None:
         return []
     from catalogue.selectors import profile_for_request
+    from municipalities.modules import hidden_modules
 
     profile = profile_for_request(request)
-    hidden = set(profile.hidden_modules or []) if profile else set()
+    hidden = hidden_modules(profile)
     rank = {key: n for n, key in enumerate(profile.menu_order or [])} if profile else {}
     items = [
         item for item in MENU.values() if item.key not in hidden and any(can(request, c) for c in item.capabilities)

@@ -10,4 +10,14 @@ class RastersConfig(AppConfig):
         from municipalities.menus import MenuItem, register
         from municipalities.permissions import Capability
 
-        register(MenuItem("rasters", _("แรสเตอร์/น้ำท่วม"), "rasters:list", (Capability.VIEW_REGISTER,), order=45))
+        register(
+            MenuItem(
+                "rasters",
+                _("แรสเตอร์/น้ำท่วม"),
+                "rasters:list",
+                (Capability.VIEW_REGISTER,),
+                order=45,
+                routes=("rasters:*",),
+                datasets=("rasters",),
+            )
+        )

@@ -12,5 +12,15 @@ class TaxesConfig(AppConfig):
         from municipalities.permissions import Capability
         from taxes.home import tax_card
 
-        register(MenuItem("taxes", _("ภาษี"), "taxes:index", (Capability.VIEW_TAXES, Capability.ASSESS), order=20))
+        register(
+            MenuItem(
+                "taxes",
+                _("ภาษี"),
+                "taxes:index",
+                (Capability.VIEW_TAXES, Capability.ASSESS),
+                order=20,
+                routes=("taxes:*", "tax-*"),
+                datasets=("assessments",),
+            )
+        )
         home.register("taxes", tax_card)

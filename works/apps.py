@@ -12,5 +12,14 @@ class WorksConfig(AppConfig):
         from municipalities.permissions import Capability
         from works.home import works_card
 
-        register(MenuItem("works", _("งานช่าง"), "works:work-orders", (Capability.VIEW_REGISTER,), order=40))
+        register(
+            MenuItem(
+                "works",
+                _("งานช่าง"),
+                "works:work-orders",
+                (Capability.VIEW_REGISTER,),
+                order=40,
+                routes=("works:*", "works-public:*", "api-complaints"),  # with the residents' complaint form
+            )
+        )
         home.register("works", works_card)

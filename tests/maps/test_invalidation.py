@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from assets.models import Parcel
 from assets.services import parcel_update
+from catalogue.services import profile_update
 from maps.cache import CACHE, TileKey
 from maps.triggers import BULK_ROWS, TAX_LAYERS
 from municipalities.choices import Role
@@ -159,3 +160,19 @@ def test_a_statement_of_more_than_bulk_rows_invalidates_its_municipality_as_a_wh
         assert told[0] == {"m": m.pk, "l": TAX_LAYERS, "b": None}
     else:
         assert told[0]["l"] == "parcels,missed" and told[0]["b"]
+
+
+def test_a_tile_permission_is_forgotten_when_the_municipality_hides_a_map(town):
+    """The modules a municipality hides close tile layers (municipalities/modules.py): every process
+    forgets the permissions it remembers as soon as the settings change is committed."""
+    zxy = tile_of(town["parcels"]["01A002"].geom.centroid, 16)
+    assert town["client"].get(tile_url("signboards", *zxy)).status_code in (200, 204)
+    with scoped_to(town["m"]):
+        profile_update(municipality=town["m"], acting_user=None, hidden_modules=["maps-tax"])
+    CACHE.sync()
+    assert town["client"].get(tile_url("signboards", *zxy)).status_code == 404
+    assert town["client"].get(tile_url("parcels", *zxy)).status_code == 200  # the revenue map draws them too
+    with scoped_to(town["m"]):
+        profile_update(municipality=town["m"], acting_user=None, hidden_modules=[])
+    CACHE.sync()
+    assert town["client"].get(tile_url("signboards", *zxy)).status_code in (200, 204)

@@ -182,9 +182,10 @@ class TileTests(TestCase):
         CACHE.sync()
         self.client.force_login(self.officer)
         url = tile_url("parcels", *self.z16)
-        # The first tile of a session: session, user, membership, its zones; then, the first on this
-        # database connection, JIT off and PREPARE of the statement; EXECUTE.
-        with self.assertNumQueries(7):
+        # The first tile of a session: session, user, membership, its zones, the modules its municipality
+        # hides (catalogue.MunicipalProfile); then, the first on this database connection, JIT off and
+        # PREPARE of the statement; EXECUTE.
+        with self.assertNumQueries(8):
             first = self.client.get(url)
         assert first["X-Tile-Cache"] == "miss"
         with self.assertNumQueries(0):
