@@ -15,10 +15,11 @@ A package is a folder `<code>-<year>/` with four files:
 Anonymisation (what the tests check by scanning every value of a package):
 - no names, national IDs, addresses, parcel codes, deed numbers or record ids: only codes of zones
   and blocks, categories and sums;
-- a cell of fewer than 5 parcels (5 signboards for signboard cells) is not published; such cells are
-  pooled into one residual row per municipality (one for land, one for signboards; no block, no
-  geometry), itself withheld when it holds fewer than 5, so that no total minus the published cells
-  reveals a small cell.
+- a cell of fewer than 5 parcels (5 signboards for signboard cells) is not published, nor a figure
+  of a published cell that comes from 1 to 4 of its parcels (arrears when 1 to 4 are overdue, tax
+  collected from 1 to 4 payers…; catalogue/disclosure.py); what is withheld is pooled into one
+  residual row per municipality (one for land, one for signboards; no block, no geometry), whose
+  figures follow the same rule, so that no total minus the published cells reveals a withheld one.
 """
 
 import datetime
@@ -33,11 +34,11 @@ from django.db import connection
 from django.utils import timezone
 
 from assets.choices import UseCategory
+from catalogue.disclosure import MIN_CELL, publishable
 from dataio.exporter import LTAX_USED_TYPE
 from taxes.parameters import value_at
 
-SCHEMA_VERSION = "1.0"
-MIN_CELL = 5
+SCHEMA_VERSION = "1.1"  # 1.1: a figure of a published cell may be empty (figures_withheld)
 RESIDUAL = "suppressed"
 SIGNBOARD = "signboard"
 
@@ -77,7 +78,23 @@ INFRA_COLUMNS = {
     "condition_unknown": ("ยังไม่ตรวจสภาพ", "count", None),
     "mean_condition": ("สภาพเฉลี่ย (1–5)", "", None),
 }
-MEASURES = [c for c in CELL_COLUMNS if c.endswith(("_count", "_sq_wah", "_baht", "_m2"))]
+# Each figure of a cell and the count of the parcels (signboards) it comes from (CELLS_SQL): a figure is
+# published only as catalogue.disclosure allows for them. Building area goes with the building value,
+# which it gives through the public price table.
+CONTRIBUTORS = {
+    "parcel_count": "parcel_count",
+    "land_area_sq_wah": "parcel_count",
+    "land_value_baht": "land_valued_n",
+    "building_count": "built_n",
+    "building_area_m2": "built_n",
+    "building_value_baht": "built_n",
+    "assessed_value_baht": "valued_n",
+    "assessed_count": "parcel_count",
+    "assessed_tax_baht": "taxed_n",
+    "collected_tax_baht": "paying_n",
+    "arrears_baht": "overdue_n",
+}
+MEASURES = list(CONTRIBUTORS)
 
 
 def _building_prices(tax_year: int) -> str:
@@ -109,7 +126,14 @@ SELECT coalesce(bl.code, substring(p.parcel_code from '^([0-9]{{2}}[A-Z]{{1,2}})
        sum(coalesce(b.value, 0)) AS building_value_baht,
        count(t.parcel_id) AS assessed_count, sum(coalesce(t.tax_due, 0)) AS assessed_tax_baht,
        sum(least(coalesce(t.tax_paid, 0), coalesce(t.tax_due, 0))) AS collected_tax_baht,
-       sum(CASE WHEN t.status = 'overdue' THEN t.tax_due - t.tax_paid ELSE 0 END) AS arrears_baht
+       sum(CASE WHEN t.status = 'overdue' THEN t.tax_due - t.tax_paid ELSE 0 END) AS arrears_baht,
+       -- how many parcels each figure comes from (catalogue/disclosure.py; CONTRIBUTORS below)
+       count(*) FILTER (WHERE p.area_sq_wah * coalesce(p.price_per_sq_wah, 0) > 0) AS land_valued_n,
+       count(*) FILTER (WHERE b.n > 0) AS built_n,
+       count(*) FILTER (WHERE p.area_sq_wah * coalesce(p.price_per_sq_wah, 0) > 0 OR b.value > 0) AS valued_n,
+       count(*) FILTER (WHERE t.tax_due > 0) AS taxed_n,
+       count(*) FILTER (WHERE least(t.tax_paid, t.tax_due) > 0) AS paying_n,
+       count(*) FILTER (WHERE t.status = 'overdue' AND t.tax_due > t.tax_paid) AS overdue_n
 FROM assets_parcel p
 LEFT JOIN municipalities_block bl ON bl.id = p.block_id AND bl.municipality_id = %(m)s
 LEFT JOIN principal pr ON pr.parcel_id = p.id
@@ -122,7 +146,10 @@ SELECT coalesce(bl.code, substring(p.parcel_code from '^([0-9]{{2}}[A-Z]{{1,2}})
        count(*), NULL, NULL, NULL, NULL, NULL,
        count(v.signboard_id), sum(coalesce(v.tax_due, 0)),
        sum(least(coalesce(v.tax_paid, 0), coalesce(v.tax_due, 0))),
-       sum(CASE WHEN v.status = 'overdue' THEN v.tax_due - v.tax_paid ELSE 0 END)
+       sum(CASE WHEN v.status = 'overdue' THEN v.tax_due - v.tax_paid ELSE 0 END),
+       0, 0, 0,
+       count(*) FILTER (WHERE v.tax_due > 0), count(*) FILTER (WHERE least(v.tax_paid, v.tax_due) > 0),
+       count(*) FILTER (WHERE v.status = 'overdue' AND v.tax_due > v.tax_paid)
 FROM assets_signboard s
 LEFT JOIN assets_parcel p ON p.id = s.parcel_id AND p.municipality_id = %(m)s
 LEFT JOIN municipalities_block bl ON bl.id = p.block_id AND bl.municipality_id = %(m)s
@@ -144,7 +171,7 @@ FROM assets_infrastructureasset a WHERE a.municipality_id = %(m)s GROUP BY a.kin
 """
 
 
-def _cells(municipality, tax_year: int) -> gpd.GeoDataFrame:
+def _cells(municipality, tax_year: int) -> tuple[gpd.GeoDataFrame, int]:
     with connection.cursor() as cursor:
         cursor.execute(
             CELLS_SQL.format(prices=_building_prices(tax_year), signboard=SIGNBOARD),
@@ -156,20 +183,12 @@ def _cells(municipality, tax_year: int) -> gpd.GeoDataFrame:
             "SELECT code, ST_AsBinary(geom) FROM municipalities_block WHERE municipality_id = %s", [municipality.pk]
         )
         outlines = {code: shapely.from_wkb(bytes(wkb)) for code, wkb in cursor.fetchall()}
-    for name in MEASURES:
+    for name in {*MEASURES, *CONTRIBUTORS.values()}:
         if name in raw:
             raw[name] = pd.to_numeric(raw[name], errors="coerce").astype(float)
     raw["assessed_value_baht"] = raw["land_value_baht"].fillna(0) + raw["building_value_baht"].fillna(0)
     raw.loc[raw["use_category"] == SIGNBOARD, "assessed_value_baht"] = None
-    small = raw["parcel_count"] < MIN_CELL
-    published = raw[~small].copy()
-    for signboards, label in ((False, RESIDUAL), (True, SIGNBOARD)):
-        # Small land cells pool into one row, small signboard cells into another (no block).
-        pooled = raw[small & ((raw["use_category"] == SIGNBOARD) == signboards)]
-        if len(pooled) and pooled["parcel_count"].sum() >= MIN_CELL:
-            residual = pooled[MEASURES].sum(min_count=1).to_frame().T
-            residual["block_code"], residual["use_category"] = None, label
-            published = pd.concat([published, residual], ignore_index=True)
+    published, withheld_figures = _suppress(raw)
     published["zone_code"] = published["block_code"].str[:2]
     published["used_type"] = published["use_category"].map(LTAX_USED_TYPE).astype("Int64")
     published["lgo_code"] = municipality.code
@@ -179,7 +198,37 @@ def _cells(municipality, tax_year: int) -> gpd.GeoDataFrame:
         published[name] = published[name].round().astype("Int64")
     geometry = [outlines.get(code) if isinstance(code, str) else None for code in published["block_code"]]
     frame = gpd.GeoDataFrame(published[list(CELL_COLUMNS)], geometry=gpd.GeoSeries(geometry, crs=4326), crs=4326)
-    return frame.sort_values(["block_code", "use_category"], na_position="last").reset_index(drop=True)
+    frame = frame.sort_values(["block_code", "use_category"], na_position="last").reset_index(drop=True)
+    return frame, withheld_figures
+
+
+def _suppress(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The cells and figures catalogue.disclosure lets out, and how many figures of published cells it withheld.
+
+    A cell of fewer than MIN_CELL parcels is not published; in the others, a figure coming from 1 to
+    MIN_CELL - 1 of their parcels is left empty. Whatever is withheld is pooled into one residual row
+    per kind (land; signboards), without block, whose figures follow the same rule: totals still add
+    up, and no total minus the published cells gives back a withheld figure.
+    """
+    small = ~publishable(raw["parcel_count"])
+    withheld = pd.DataFrame({name: small | ~publishable(raw[count]) for name, count in CONTRIBUTORS.items()})
+    # A value is land + buildings: published only with both, or a subtraction gives the withheld one.
+    withheld["assessed_value_baht"] |= withheld["land_value_baht"] | withheld["building_value_baht"]
+    published = raw[~small].copy()
+    published[MEASURES] = published[MEASURES].mask(withheld[~small])
+    withheld_figures = int((withheld[~small] & raw.loc[~small, MEASURES].notna()).to_numpy().sum())
+    for signboards, label in ((False, RESIDUAL), (True, SIGNBOARD)):
+        kind = (raw["use_category"] == SIGNBOARD) == signboards
+        counts = {name: raw.loc[kind & withheld[name], count].sum() for name, count in CONTRIBUTORS.items()}
+        if max(counts.values()) < MIN_CELL:
+            continue  # nothing in it could be published
+        residual = {
+            name: raw.loc[kind & withheld[name], name].sum(min_count=1) if publishable(counts[name]) else float("nan")
+            for name in MEASURES
+        }
+        residual["block_code"], residual["use_category"] = None, label
+        published = pd.concat([published, pd.DataFrame([residual])], ignore_index=True)
+    return published, withheld_figures
 
 
 def _infrastructure(municipality) -> pd.DataFrame:
@@ -224,7 +273,7 @@ def write_package(municipality, *, tax_year: int, out_dir: Path) -> Path:
     """Write the municipality's package for `tax_year` into `out_dir/<code>-<year>/` and return it."""
     folder = Path(out_dir) / f"{municipality.code}-{tax_year}"
     folder.mkdir(parents=True, exist_ok=True)
-    cells = _cells(municipality, tax_year)
+    cells, withheld_figures = _cells(municipality, tax_year)
     infrastructure = _infrastructure(municipality)
     cells.to_parquet(folder / "cells.parquet", index=False)
     infrastructure.to_parquet(folder / "infrastructure.parquet", index=False)
@@ -243,11 +292,14 @@ def write_package(municipality, *, tax_year: int, out_dir: Path) -> Path:
         "province_code": municipality.code[:2],
         "tax_year": tax_year,
         "suppression": {
-            "rule": f"cells with fewer than {MIN_CELL} parcels (signboard cells: signboards) are pooled into one "
-            f"'{RESIDUAL}' row, withheld when it holds fewer than {MIN_CELL}",
+            "rule": f"cells with fewer than {MIN_CELL} parcels (signboard cells: signboards) are not published, nor "
+            f"a figure that comes from 1 to {MIN_CELL - 1} parcels of a cell (arrears of its overdue parcels, tax "
+            f"collected from its paying parcels, values of its valued parcels); both are pooled into one '{RESIDUAL}' "
+            f"row (signboards: one '{SIGNBOARD}' row), whose figures follow the same rule",
             "parcels": parcels,
             "parcels_published": published,
             "parcels_withheld": parcels - published,
+            "figures_withheld": withheld_figures,
         },
         "tables": {
             "cells.parquet": {

@@ -20,6 +20,7 @@ from stdnum.th import pin
 
 from catalogue.choices import Classification
 from catalogue.customfields import fields_for, sql_select
+from catalogue.disclosure import published_sql
 from catalogue.models import Dataset, MunicipalProfile
 from catalogue.sources import SOURCES, UPLOAD, Source
 from municipalities.modules import closed_datasets, dataset_owners, hidden_modules
@@ -181,17 +182,25 @@ class Query:
     geometry: str | None
 
 
-ZONE_SUMMARY = """(
+def _zone_figure(value: str, contributors: str) -> str:
+    """A zone's figure, published by catalogue.disclosure's rule for the zone's parcels, then for its own."""
+    return published_sql(published_sql(value, contributors), "c.n")
+
+
+ZONE_SUMMARY = f"""(
     SELECT z.id, z.municipality_id, z.code AS zone_code, c.tax_year, z.geom,
-           CASE WHEN c.n >= 5 THEN c.n END AS parcel_count,
-           CASE WHEN c.n >= 5 THEN c.assessed END AS assessed_tax,
-           CASE WHEN c.n >= 5 THEN c.collected END AS collected_tax,
-           CASE WHEN c.n >= 5 THEN c.arrears END AS arrears
+           {published_sql("c.n", "c.n")} AS parcel_count,
+           {_zone_figure("c.assessed", "c.taxed")} AS assessed_tax,
+           {_zone_figure("c.collected", "c.paying")} AS collected_tax,
+           {_zone_figure("c.arrears", "c.overdue")} AS arrears
     FROM municipalities_zone z
     JOIN (
         SELECT left(p.parcel_code, 2) AS zone_code, v.tax_year, count(*) AS n, sum(v.tax_due) AS assessed,
                sum(least(v.tax_paid, v.tax_due)) AS collected,
-               sum(CASE WHEN v.status = 'overdue' THEN v.tax_due - v.tax_paid ELSE 0 END) AS arrears
+               sum(CASE WHEN v.status = 'overdue' THEN v.tax_due - v.tax_paid ELSE 0 END) AS arrears,
+               count(*) FILTER (WHERE v.tax_due > 0) AS taxed,
+               count(*) FILTER (WHERE least(v.tax_paid, v.tax_due) > 0) AS paying,
+               count(*) FILTER (WHERE v.status = 'overdue' AND v.tax_due > v.tax_paid) AS overdue
         FROM taxes_tax_status v
         JOIN assets_parcel p ON p.id = v.parcel_id AND p.municipality_id = %(m)s
         WHERE v.municipality_id = %(m)s AND v.parcel_id IS NOT NULL
