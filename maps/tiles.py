@@ -18,6 +18,7 @@ The first tile on a connection also turns PostgreSQL's JIT compilation off for i
 is costed above `jit_above_cost`, and compiling its expressions took 40-50 ms on every execution for
 a query that runs in about as much (docs/BENCHMARKS.md). Short OLTP queries lose nothing by it.
 """
+
 import hashlib
 import time
 

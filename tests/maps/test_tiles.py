@@ -83,6 +83,27 @@ class TileTests(TestCase):
         nobody = self.parcels_by_id(nobody_tile)[self.parcels["01A008"].pk]
         assert nobody["tax_status"] == "not_assessed" and "tax_due" not in nobody
 
+    def test_a_z14_tile_draws_every_parcel_with_its_status_and_land_use_and_the_amounts_come_at_z15(self):
+        """maps/layers.py: the overview tile carries what the map draws by; a parcel of 3 m by 3 m (a third
+        of a screen pixel at z14) is still in it on the 1024-unit grid; one zoom in, the amounts too."""
+        house = self.parcels["01A002"]
+        lon, lat = house.geom.extent[2:]
+        side = 3 / 111_320
+        tiny = ParcelFactory(
+            municipality=self.m,
+            parcel_code="09Z001",
+            geom=MultiPolygon(Polygon.from_bbox((lon, lat, lon + side, lat + side)), srid=4326),
+        )
+        with scoped_to(self.m):
+            every = set(Parcel.objects.values_list("pk", flat=True))
+        overview = {}
+        for zxy in {tile_of(p.geom.centroid, 14) for p in [*self.parcels.values(), tiny]}:
+            overview |= self.parcels_by_id(self.get(self.officer, "parcels", zxy))
+        assert set(overview) == every and tiny.pk in overview
+        assert overview[house.pk] == {"land_use": "residential_main", "tax_status": self.house_status}
+        closer = self.parcels_by_id(self.get(self.officer, "parcels", tile_of(house.geom.centroid, 15)))
+        assert closer[house.pk] == overview[house.pk] | {"tax_due": 552.0, "tax_paid": 276.0}
+
     def test_the_tiles_tax_status_and_land_use_are_the_registers_for_every_status(self):
         """The tile SQL derives the status itself (maps/layers.py): it agrees with the view taxes_tax_status
         for each status, and a parcel's land use is its largest use (the lower id on a tie)."""
