@@ -48,6 +48,7 @@ member limited to some zones, `$6` = their zone ids:
 """
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from works.choices import OPEN_STATUSES
 
@@ -64,10 +65,12 @@ CURRENT_RUN = (
 
 
 # The status as the view `taxes_tax_status` derives it (taxes/migrations/0002_tax_status_view.py; a test
-# compares both for every status).
+# compares both for every status). Overdue from the day after the due date in Thailand: tiles that carry
+# it are cached per day in that zone (maps/views.py).
+TODAYS_ZONE = ZoneInfo("Asia/Bangkok")
 STATUS = (
     "CASE WHEN s.notice_sent AND s.tax_paid >= s.tax_due THEN 'paid' WHEN NOT s.notice_sent THEN 'assessed' "
-    "WHEN s.due_on < (now() AT TIME ZONE 'Asia/Bangkok')::date THEN 'overdue' "
+    f"WHEN s.due_on < (now() AT TIME ZONE '{TODAYS_ZONE.key}')::date THEN 'overdue' "
     "WHEN s.tax_paid > 0 THEN 'part_paid' ELSE 'notice_sent' END"
 )
 
