@@ -23,7 +23,7 @@ import hashlib
 import time
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from psycopg import pq
 
 from maps.cache import CACHE, TileKey
@@ -37,12 +37,12 @@ def statement_name(layer: str, access: str, zoned: bool = False) -> str:
     return f"maps_tile_{layer}_{access}" + ("_zoned" if zoned else "")
 
 
-def _connection():
-    """This thread's psycopg connection, with JIT off and a set of the statements prepared on it."""
-    connection.ensure_connection()
-    raw = connection.connection
+def _connection(db):
+    """The psycopg connection under Django's `db`, with JIT off and the set of statements prepared on it."""
+    db.ensure_connection()
+    raw = db.connection
     if getattr(raw, _PREPARED, None) is None:
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             cursor.execute("SET jit = off")
         setattr(raw, _PREPARED, set())
     return raw
@@ -55,32 +55,33 @@ def _text(value) -> bytes:
     return str(value).encode()
 
 
-def _run(raw, name: str, params: list):
+def _run(db, raw, name: str, params: list):
     """One execution of a prepared statement, logged where Django logs queries."""
     values = [_text(p) for p in params]
     started = time.monotonic()
     result = raw.pgconn.exec_prepared(name.encode(), values, result_format=pq.Format.BINARY)
-    if connection.queries_logged:
+    if db.queries_logged:
         sql = f"EXECUTE {name}({', '.join(v.decode() for v in values)})"
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+        db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
     return result
 
 
 def _execute(layer: str, access: str, params: list, zoned: bool, retry: bool = True) -> bytes:
     name = statement_name(layer, access, zoned)
-    with connection.wrap_database_errors:
-        raw = _connection()
+    db = connections[DEFAULT_DB_ALIAS]  # this thread's, looked up once: `connection.x` looks it up at each use
+    with db.wrap_database_errors:
+        raw = _connection(db)
         prepared = getattr(raw, _PREPARED)
         if name not in prepared:
             spec = LAYERS[layer]
-            with connection.cursor() as cursor:
+            with db.cursor() as cursor:
                 cursor.execute(f"PREPARE {name}({spec.parameters(zoned)}) AS {spec.sql(access, zoned)}")
             prepared.add(name)
-        result = _run(raw, name, params)
+        result = _run(db, raw, name, params)
         if result.status == pq.ExecStatus.TUPLES_OK:
             return result.get_value(0, 0) or b""
-        if raw.broken and retry and not connection.in_atomic_block:
-            connection.close()  # died while idle: once more on a new connection (what the health check is for)
+        if raw.broken and retry and not db.in_atomic_block:
+            db.close()  # died while idle: once more on a new connection (what the health check is for)
             return _execute(layer, access, params, zoned, retry=False)
         raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
 
