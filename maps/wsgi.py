@@ -16,9 +16,13 @@ need; `TileApplication` goes one step further for the WSGI server (config/wsgi.p
 
 Anything that raises on the way is handed to Django's own handler, which runs the request again and
 answers it as it answers any failure (the 500 page, django.request's log). Every other path goes to
-Django. The ASGI entry and the test client reach tiles through TileMiddleware, the same view.
+Django. The ASGI entry and the test client reach tiles through TileMiddleware, the same view. A
+middleware put ahead of TileMiddleware would be skipped here, so the application refuses to start
+unless SecurityMiddleware and TileMiddleware come first (config/settings.py).
 """
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import close_old_connections
 from django.middleware.security import SecurityMiddleware
@@ -31,8 +35,13 @@ def _unused(request):  # SecurityMiddleware needs a next step; TileApplication c
     raise NotImplementedError
 
 
+AHEAD_OF_TILES = ["django.middleware.security.SecurityMiddleware", "maps.middleware.TileMiddleware"]
+
+
 class TileApplication:
     def __init__(self, application):
+        if settings.MIDDLEWARE[:2] != AHEAD_OF_TILES:
+            raise ImproperlyConfigured(f"maps.wsgi runs {AHEAD_OF_TILES} for a tile: they must lead MIDDLEWARE")
         self.application = application
         self.security = SecurityMiddleware(_unused)
 

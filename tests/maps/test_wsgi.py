@@ -7,6 +7,7 @@ which a test inside a transaction could not survive.
 import io
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import request_started
 from django.core.wsgi import get_wsgi_application
 from django.test import Client
@@ -112,3 +113,9 @@ def test_a_failure_is_handed_to_django(town, monkeypatch):
     monkeypatch.setattr(wsgi, "tile", broken)
     status, _, body = call(application, url, cookie)
     assert status == "200 OK" and body == client.get(url).content  # Django ran it again, through TileMiddleware
+
+
+def test_it_will_not_start_if_a_middleware_would_run_before_tiles(settings):
+    settings.MIDDLEWARE = ["django.middleware.common.CommonMiddleware", *settings.MIDDLEWARE]
+    with pytest.raises(ImproperlyConfigured):
+        TileApplication(get_wsgi_application())
