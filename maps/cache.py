@@ -12,7 +12,7 @@ Design
   order, and never for a rollback, so whatever wrote the change (a service, the admin, an import's
   COPY, an assessment run, a payment) every process learns about it the same way.
 - **Multi-process consistency.** Each process runs one listener thread on its own connection
-  (`LISTEN maps_tiles, maps_access`). A tile is dropped when its buffered envelope (the 64/4096
+  (`LISTEN maps_tiles, maps_access`). A tile is dropped when its buffered envelope (the 16/1024
   margin the SQL reads) meets a changed box at its zoom, in its layer and municipality. Between a
   commit and its delivery (milliseconds) another process may still serve the old tile once; no
   process can keep it: a tile rendered from a snapshot older than an invalidation that arrived

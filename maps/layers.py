@@ -1,17 +1,36 @@
 """The vector-tile layers and their SQL: one statement per layer and access level, built like Martin's.
 
-Each tile is one `EXECUTE` of a statement prepared once per database connection (maps/tiles.py),
+Each tile is one execution of a statement prepared once per database connection (maps/tiles.py),
 with the parameters `$1, $2, $3` = z, x, y, `$4` = the municipality, `$5` = the tax year and, for a
 member limited to some zones, `$6` = their zone ids:
 
-    SELECT ST_AsMVT(t, '<layer>', 4096, 'geom', 'id') FROM (
-        SELECT id, ST_AsMVTGeom(<3857 column>, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom, <styling columns>
-        FROM <table> WHERE municipality_id = $4 AND <3857 column> && ST_TileEnvelope($1, $2, $3, margin => 64/4096)
+    SELECT ST_AsMVT(t, '<layer>', 1024, 'geom', 'id') FROM (
+        SELECT id, ST_AsMVTGeom(<3857 column>, (SELECT ST_TileEnvelope($1, $2, $3)::box2d), 1024, 16, true) AS geom,
+               <styling columns>
+        FROM <table> WHERE municipality_id = $4 AND <3857 column> && ST_TileEnvelope($1, $2, $3, margin => 16/1024)
     ) AS t
 
+- The tile's grid is 1024 units a side, not the usual 4096. Our maps draw 256-pixel tiles and ask for
+  the tiles of every zoom they show, up to z22 (static/js/maps.js: no tile is ever stretched to a
+  higher zoom), so a unit is a quarter of a screen pixel (half a pixel of a 2× screen) at any zoom:
+  snapping to it moves a corner by an eighth of a pixel at most, which no one can see, where 4096 was
+  16 units to the pixel. At z14, where a tile holds up to 7,000 parcels, it makes the tile 13 % smaller
+  and 6-8 % faster (docs/BENCHMARKS.md, third pass). What is lost: a feature narrower than about a
+  unit (2.4 m at z14, 0.6 m at z16, a quarter of a pixel) collapses when snapped and is left out, and
+  so are slivers of the neighbours' parcels in the 16-unit margin; every parcel a user can see at a
+  zoom is in its tile (tests/maps/test_tiles.py). A client that stretches tiles past their zoom (a
+  MapLibre style with `maxzoom`) would see 4× coarser corners there than with 4096.
+- The tile's box for ST_AsMVTGeom is an InitPlan, computed once per tile: written inline, a prepared
+  statement's generic plan built the envelope and cast it to a box for every feature.
 - Only the id and the columns the maps style by; nothing about owners. Tax amounts of a single parcel
   or sign (what its taxpayers owe and paid) only for roles that may see personal data; the tax status
   for roles that see taxes; the register alone for the others (access levels in maps/access.py).
+- The amounts are sent from z15 on (`AMOUNTS_FROM_ZOOM`). A z14 tile is the overview of 2.4 km with up
+  to 7,000 parcels, each about 3 pixels wide: the map draws them by tax status (and land use), no one
+  can read one parcel's amount there, and a click opens the side panel, which reads the amounts from
+  the register (maps/selectors.py). Two unique numbers per parcel were a fifth of the z14 tile's bytes
+  and about a tenth of its time; the statement does not compute them below z15 (ST_AsMVT leaves NULL
+  properties out).
 - The tax status is that of the view `taxes_tax_status` (taxes/selectors.py), read from the year's
   current run (found once per tile) through a LATERAL subquery, so that the plan is an index lookup per
   feature whatever the statistics say (a fresh run's million rows once made the planner hash the whole
@@ -22,32 +41,36 @@ member limited to some zones, `$6` = their zone ids:
   belongs to the whole town.
 - Low zooms never carry parcels: parcels, signs and the missed-revenue layer start at z14,
   buildings at z15, infrastructure at z13, blocks at z12; zones are drawn at every zoom, simplified
-  to the tile's pixel (9783.94 m is the width of a z0 tile divided by 4096).
+  to the tile's unit (`UNIT_AT_Z0`: the width of a z0 tile divided by the extent).
 - Zones and blocks carry the year's revenue of their parcels and signs: expected (tax due),
   collected (tax paid) and the collection rate, read from `maps_blockrevenue` (maps.models.BlockRevenue,
   kept by triggers) so that a tile of the whole town sums blocks, not a million parcels.
 """
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from works.choices import OPEN_STATUSES
 
 PERSONAL, TAXES, REGISTER = "personal", "taxes", "register"
 ACCESS_LEVELS = (PERSONAL, TAXES, REGISTER)
-EXTENT, BUFFER = 4096, 64
-ENVELOPE = "ST_TileEnvelope($1, $2, $3)"
+EXTENT, BUFFER = 1024, 16  # the margin (1/64 of the tile) is the one Martin's 4096/64 reads
+ENVELOPE = "(SELECT ST_TileEnvelope($1, $2, $3)::box2d)"
 SEARCH_ENVELOPE = f"ST_TileEnvelope($1, $2, $3, margin => {BUFFER / EXTENT})"
-PIXEL_AT_Z0 = 9783.94  # metres: 40,075,016.69 / 4096
+UNIT_AT_Z0 = 40_075_016.69 / EXTENT  # metres
+AMOUNTS_FROM_ZOOM = 15
 CURRENT_RUN = (
     "(SELECT r.id FROM taxes_assessmentrun r WHERE r.municipality_id = $4 AND r.tax_year = $5 AND r.is_current)"
 )
 
 
 # The status as the view `taxes_tax_status` derives it (taxes/migrations/0002_tax_status_view.py; a test
-# compares both for every status).
+# compares both for every status). Overdue from the day after the due date in Thailand: tiles that carry
+# it are cached per day in that zone (maps/views.py).
+TODAYS_ZONE = ZoneInfo("Asia/Bangkok")
 STATUS = (
     "CASE WHEN s.notice_sent AND s.tax_paid >= s.tax_due THEN 'paid' WHEN NOT s.notice_sent THEN 'assessed' "
-    "WHEN s.due_on < (now() AT TIME ZONE 'Asia/Bangkok')::date THEN 'overdue' "
+    f"WHEN s.due_on < (now() AT TIME ZONE '{TODAYS_ZONE.key}')::date THEN 'overdue' "
     "WHEN s.tax_paid > 0 THEN 'part_paid' ELSE 'notice_sent' END"
 )
 
@@ -66,7 +89,11 @@ def _status(subject: str, column: str) -> str:
 
 def _status_columns(access: str) -> tuple[str, ...]:
     if access == PERSONAL:
-        return ("COALESCE(s.status, 'not_assessed') AS tax_status", "s.tax_due::float8", "s.tax_paid::float8")
+        return (
+            "COALESCE(s.status, 'not_assessed') AS tax_status",
+            f"CASE WHEN $1 >= {AMOUNTS_FROM_ZOOM} THEN s.tax_due::float8 END AS tax_due",
+            f"CASE WHEN $1 >= {AMOUNTS_FROM_ZOOM} THEN s.tax_paid::float8 END AS tax_paid",
+        )
     if access == TAXES:
         return ("COALESCE(s.status, 'not_assessed') AS tax_status",)
     return ()
@@ -111,7 +138,7 @@ class Layer:
 
 def _geom(column: str, simplify: bool = False) -> str:
     if simplify:
-        column = f"ST_Simplify({column}, {PIXEL_AT_Z0} / 2 ^ $1)"
+        column = f"ST_Simplify({column}, {UNIT_AT_Z0} / 2 ^ $1)"
     return f"ST_AsMVTGeom({column}, {ENVELOPE}, {EXTENT}, {BUFFER}, true) AS geom"
 
 

@@ -2,6 +2,8 @@
 executive's dashboard and the printable A4 map. Every page is gated by a capability and scoped by the
 tenancy mechanism; tiles are raw SQL scoped by maps/access.py."""
 
+import datetime
+
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -12,7 +14,7 @@ from assets.models import InfrastructureAsset, Parcel
 from maps import builders, charts, selectors
 from maps.access import tile_access
 from maps.cache import TileKey
-from maps.layers import LAYERS, MAX_ZOOM
+from maps.layers import LAYERS, MAX_ZOOM, TODAYS_ZONE
 from maps.offline import render as render_map
 from maps.printing import block_pdf, parcel_pdf
 from maps.tiles import tile as cached_tile
@@ -55,7 +57,7 @@ def tile(request, layer: str, z: int, x: int, y: int):
         return HttpResponse(status=403)
     if not access.covers(z, x, y):
         return HttpResponse(status=404)
-    today = timezone.localdate()
+    today = datetime.datetime.now(TODAYS_ZONE).date()  # as the SQL's status; localdate() looks the zone up
     key = TileKey(
         municipality_id=access.municipality_id,
         access=access.level,
@@ -68,7 +70,7 @@ def tile(request, layer: str, z: int, x: int, y: int):
         zones=access.zones,
     )
     body, etag, hit = cached_tile(key)
-    if request.headers.get("If-None-Match") == etag:
+    if request.META.get("HTTP_IF_NONE_MATCH") == etag:  # request.headers would copy every header first
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(body, content_type=MVT, status=200 if body else 204)

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import connection
@@ -10,7 +11,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from assets.models import LandUse, Parcel
-from maps.cache import CACHE
+from maps.cache import CACHE, _conninfo
 from maps.layers import ACCESS_LEVELS, LAYERS
 from maps.tiles import MAX_TILE_BYTES, statement_name
 from municipalities.choices import Role
@@ -81,6 +82,27 @@ class TileTests(TestCase):
         nobody_tile = self.get(self.officer, "parcels", tile_of(self.parcels["01A008"].geom.centroid, 16))
         nobody = self.parcels_by_id(nobody_tile)[self.parcels["01A008"].pk]
         assert nobody["tax_status"] == "not_assessed" and "tax_due" not in nobody
+
+    def test_a_z14_tile_draws_every_parcel_with_its_status_and_land_use_and_the_amounts_come_at_z15(self):
+        """maps/layers.py: the overview tile carries what the map draws by; a parcel of 3 m by 3 m (a third
+        of a screen pixel at z14) is still in it on the 1024-unit grid; one zoom in, the amounts too."""
+        house = self.parcels["01A002"]
+        lon, lat = house.geom.extent[2:]
+        side = 3 / 111_320
+        tiny = ParcelFactory(
+            municipality=self.m,
+            parcel_code="09Z001",
+            geom=MultiPolygon(Polygon.from_bbox((lon, lat, lon + side, lat + side)), srid=4326),
+        )
+        with scoped_to(self.m):
+            every = set(Parcel.objects.values_list("pk", flat=True))
+        overview = {}
+        for zxy in {tile_of(p.geom.centroid, 14) for p in [*self.parcels.values(), tiny]}:
+            overview |= self.parcels_by_id(self.get(self.officer, "parcels", zxy))
+        assert set(overview) == every and tiny.pk in overview
+        assert overview[house.pk] == {"land_use": "residential_main", "tax_status": self.house_status}
+        closer = self.parcels_by_id(self.get(self.officer, "parcels", tile_of(house.geom.centroid, 15)))
+        assert closer[house.pk] == overview[house.pk] | {"tax_due": 552.0, "tax_paid": 276.0}
 
     def test_the_tiles_tax_status_and_land_use_are_the_registers_for_every_status(self):
         """The tile SQL derives the status itself (maps/layers.py): it agrees with the view taxes_tax_status
@@ -255,6 +277,25 @@ def test_parcels_at_the_benchmark_towns_density_stay_under_500_kb_at_their_first
     parcels_in_z14_tile = (2446 / 29.8) ** 2
     assert len(tile.content) / len(drawn) * parcels_in_z14_tile < MAX_TILE_BYTES
     assert client.get(tile_url("parcels", *tile_of(parcels[465].geom.centroid, 13))).status_code == 204
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tile_is_rendered_on_a_new_connection_when_the_database_dropped_the_idle_one(client):
+    """A tile runs no health-check query first (maps/tiles.py): a connection that died while idle is
+    found by the tile's own statement, which runs once more on a new connection."""
+    m, _people, parcels, _sign = scenario.build()
+    CACHE.sync()  # the listener is up: the session's permission is remembered after the first tile
+    client.force_login(MembershipFactory(municipality=m, role=Role.TAX_OFFICER).user)
+    url = tile_url("parcels", *tile_of(parcels["01A002"].geom.centroid, 16))
+    first = client.get(url)
+    assert first.status_code == 200
+    dead = connection.connection.info.backend_pid
+    with psycopg.connect(**_conninfo(), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [dead])
+    CACHE.invalidate(m.pk, ["parcels"])  # the tile again, the permission still remembered: no other query first
+    again = client.get(url)
+    assert again["X-Tile-Cache"] == "miss" and again.content == first.content
+    assert connection.connection.info.backend_pid != dead
 
 
 class ZoneLimitedTileTests(TestCase):
