@@ -14,12 +14,14 @@ member limited to some zones, `$6` = their zone ids:
   the tiles of every zoom they show, up to z22 (static/js/maps.js: no tile is ever stretched to a
   higher zoom), so a unit is a quarter of a screen pixel (half a pixel of a 2× screen) at any zoom:
   snapping to it moves a corner by an eighth of a pixel at most, which no one can see, where 4096 was
-  16 units to the pixel. At z14, where a tile holds up to 7,000 parcels, it makes the tile 13 % smaller
-  and 6-8 % faster (docs/BENCHMARKS.md, third pass). What is lost: a feature narrower than about a
-  unit (2.4 m at z14, 0.6 m at z16, a quarter of a pixel) collapses when snapped and is left out, and
-  so are slivers of the neighbours' parcels in the 16-unit margin; every parcel a user can see at a
-  zoom is in its tile (tests/maps/test_tiles.py). A client that stretches tiles past their zoom (a
-  MapLibre style with `maxzoom`) would see 4× coarser corners there than with 4096.
+  16 units to the pixel. Measured on the 1M town (docs/BENCHMARKS.md, tiles, third pass): z15 parcel
+  tiles a fifth smaller (largest 88 -> 70 KB), and 3 % (z14) to 7 % (z16) less PostgreSQL CPU per
+  tile. What is lost: a feature narrower than about a unit (2.4 m at z14, 0.6 m at z16, a quarter of a
+  pixel) collapses when snapped and is left out, and so are slivers of the neighbours' parcels in the
+  16-unit margin; every parcel a user can see at a zoom is in its tile (tests/maps/test_tiles.py). A
+  whole town is a unit or two wide at z2-z3, so its zones are drawn from z4 on (from z2 with 4096).
+  A client that stretches tiles past their zoom (a MapLibre style with `maxzoom`) would see 4×
+  coarser corners there than with 4096.
 - The tile's box for ST_AsMVTGeom is an InitPlan, computed once per tile: written inline, a prepared
   statement's generic plan built the envelope and cast it to a box for every feature.
 - Only the id and the columns the maps style by; nothing about owners. Tax amounts of a single parcel
@@ -28,9 +30,10 @@ member limited to some zones, `$6` = their zone ids:
 - The amounts are sent from z15 on (`AMOUNTS_FROM_ZOOM`). A z14 tile is the overview of 2.4 km with up
   to 7,000 parcels, each about 3 pixels wide: the map draws them by tax status (and land use), no one
   can read one parcel's amount there, and a click opens the side panel, which reads the amounts from
-  the register (maps/selectors.py). Two unique numbers per parcel were a fifth of the z14 tile's bytes
-  and about a tenth of its time; the statement does not compute them below z15 (ST_AsMVT leaves NULL
-  properties out).
+  the register (maps/selectors.py); the map's script never reads them from a tile. The statement
+  does not compute them below z15 (ST_AsMVT leaves NULL properties out): two values unique to each
+  parcel share nothing in the tile's value table, and with the finer grid the largest z14 tile fell
+  from 294 to 200 KB.
 - The tax status is that of the view `taxes_tax_status` (taxes/selectors.py), read from the year's
   current run (found once per tile) through a LATERAL subquery, so that the plan is an index lookup per
   feature whatever the statistics say (a fresh run's million rows once made the planner hash the whole
