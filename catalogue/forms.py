@@ -89,9 +89,21 @@ class CustomFieldForm(forms.ModelForm):
         return pairs
 
 
+CLOSED_WITH = _("(ปิดไปด้วยเมื่อปิด %(modules)s)")
+
+
 def _menu_choices():
-    """The modules a municipality may hide: closed to its users, not only left out of the menu (modules.py)."""
-    return sorted(((key, item.label) for key, item in MENU.items() if item.hideable), key=lambda c: MENU[c[0]].order)
+    """The modules a municipality may hide: closed to its users, not only left out of the menu (modules.py).
+    A module that needs another says it is closed with it."""
+
+    def label(item):
+        if not item.needs:
+            return item.label
+        needed = ", ".join(f"“{MENU[key].label}”" for key in item.needs if key in MENU)
+        return f"{item.label} {CLOSED_WITH % {'modules': needed}}"
+
+    items = sorted((item for item in MENU.values() if item.hideable), key=lambda item: item.order)
+    return [(item.key, label(item)) for item in items]
 
 
 class ProfileForm(forms.ModelForm):

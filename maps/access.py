@@ -49,11 +49,12 @@ class TileAccess:
         return meets(tile_bounds(z, x, y), self.bounds)
 
 
-def access_level(capabilities) -> str | None:
-    """Tax amounts of single parcels need personal data; the tax status needs taxes; else the register."""
+def access_level(capabilities, taxes_open: bool = True) -> str | None:
+    """Tax amounts of single parcels need personal data; the tax status needs taxes, and a municipality
+    that keeps the taxes module open (municipalities/modules.py); else the register."""
     if Capability.VIEW_REGISTER not in capabilities:
         return None
-    if Capability.VIEW_TAXES in capabilities:
+    if Capability.VIEW_TAXES in capabilities and taxes_open:
         return PERSONAL if Capability.VIEW_PERSONAL_DATA in capabilities else TAXES
     return REGISTER
 
@@ -73,14 +74,15 @@ def tile_access(request) -> TileAccess | None:
     membership = active_membership(request)
     access = None
     if membership is not None:
-        level = access_level(capabilities_of(membership.role))
+        hidden = hidden_modules_of(membership.municipality)
+        level = access_level(capabilities_of(membership.role), taxes_open="taxes" not in hidden)
         if level is not None:
             access = TileAccess(
                 municipality_id=membership.municipality_id,
                 level=level,
                 bounds=membership.municipality.boundary.transform(3857, clone=True).extent,
                 zones=tuple(sorted(zone_ids_of(membership) or ())),
-                closed=closed_tiles(hidden_modules_of(membership.municipality)),
+                closed=closed_tiles(hidden),
             )
     expiry = request.session.get_expiry_date().timestamp() if request.user.is_authenticated else 0
     CACHE.access_put(session_key, access, request.user.pk, min(time.time() + ACCESS_TTL, expiry))

@@ -22,6 +22,7 @@ class MapsConfig(AppConfig):
                 order=25,
                 routes=("maps:tax", *shared),
                 tiles=("zones", "blocks", "parcels", "buildings", "signboards"),
+                needs=("taxes",),
             )
         )
         register(
@@ -44,5 +45,6 @@ class MapsConfig(AppConfig):
                 order=30,
                 routes=("maps:revenue", *shared),
                 tiles=("zones", "blocks", "missed", "parcels"),
+                needs=("taxes",),
             )
         )

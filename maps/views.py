@@ -183,7 +183,7 @@ def parcel_panel(request, pk: int):
         selectors.parcel_panel(
             parcel,
             tax_year=_year(request),
-            taxes=can(request, C.VIEW_TAXES),
+            taxes=_taxes(request),
             personal=can(request, C.VIEW_PERSONAL_DATA),
         )
     )
@@ -206,13 +206,19 @@ def search(request):
 @capability_required(C.VIEW_REGISTER)
 def print_parcel(request, pk: int):
     parcel = get_object_or_404(Parcel, pk=pk)
-    return _pdf(parcel_pdf(parcel, year=_year(request), taxes=can(request, C.VIEW_TAXES)), f"map-{parcel.parcel_code}")
+    return _pdf(parcel_pdf(parcel, year=_year(request), taxes=_taxes(request)), f"map-{parcel.parcel_code}")
 
 
 @capability_required(C.VIEW_REGISTER)
 def print_block(request, pk: int):
     block = get_object_or_404(Block, pk=pk)
-    return _pdf(block_pdf(block, year=_year(request), taxes=can(request, C.VIEW_TAXES)), f"map-block-{block.code}")
+    return _pdf(block_pdf(block, year=_year(request), taxes=_taxes(request)), f"map-block-{block.code}")
+
+
+def _taxes(request) -> bool:
+    """Whether the panel and printouts show taxes: the user may see them and the municipality keeps
+    the taxes module open (municipalities/modules.py)."""
+    return can(request, C.VIEW_TAXES) and module_open(request, "taxes")
 
 
 def _pdf(data: bytes, name: str) -> HttpResponse:

@@ -22,6 +22,7 @@ class MenuItem:
     routes: tuple[str, ...] = ()  # URL names, as fnmatch patterns: "taxes:*" (a namespace), "tax-*" (API)
     tiles: tuple[str, ...] = ()  # the vector-tile layers its maps draw (maps/layers.py)
     datasets: tuple[str, ...] = ()  # the catalogue sources its data is published as (catalogue/sources.py)
+    needs: tuple[str, ...] = ()  # the modules whose data it shows: it is closed with any of them
     hideable: bool = True  # False: always shown and open, whatever the municipality's settings say
 
     @property

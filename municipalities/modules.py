@@ -6,7 +6,11 @@ A module is a main-menu item (municipalities/menus.py). A municipality hides som
 - `tiles`: the vector-tile layers its maps draw (maps/layers.py);
 - `datasets`: the catalogue sources its data is published as (catalogue/sources.py).
 Something several modules own (the maps' parcel panel, the zones layer) is closed only when every
-one of them is hidden: `_closed` is the one rule, applied where each kind of request is answered:
+one of them is hidden. A module that only shows another's data (`needs`: the tax and revenue maps
+show the taxes module's assessments) is hidden with it, and where a map that stays open would draw
+that data (the engineers' map, its parcel panel and printouts for a tax officer) it is left out:
+tiles are served at the register's access level (maps/access.py) and the panel has no tax section.
+`_closed` is the one rule, applied where each kind of request is answered:
 - pages: `ModuleGateMiddleware`, from `request.resolver_match` (after MunicipalityMiddleware);
 - API views: `municipalities.drf.MunicipalAPIMixin` right after authentication, since a token user's
   municipality (or the one an `X-Municipality` header picks) is only known there;
@@ -40,8 +44,10 @@ CLOSED = _("เทศบาลปิดการใช้งานส่วน �
 
 
 def _hideable(keys) -> frozenset[str]:
-    """The keys of modules that may be hidden (a key that cannot be, or no longer exists, is ignored)."""
-    return frozenset(key for key in keys or () if key in MENU and MENU[key].hideable)
+    """The keys of the modules hidden by stored `keys` (a key that cannot be hidden, or no longer exists,
+    is ignored), with the modules that need one of them."""
+    hidden = frozenset(key for key in keys or () if key in MENU and MENU[key].hideable)
+    return hidden | {item.key for item in MENU.values() if item.hideable and any(key in hidden for key in item.needs)}
 
 
 def hidden_modules(profile) -> frozenset[str]:

@@ -1,17 +1,21 @@
 """The maps of a module a municipality hides close with it (municipalities/modules.py): the tile layers
 only its maps draw answer 404 to every member, layers another open map draws stay, another
-municipality's tiles are unaffected, and a hidden rasters module takes its orthophotos off the maps."""
+municipality's tiles are unaffected, a hidden rasters module takes its orthophotos off the maps, and a
+hidden taxes module takes the tax and revenue maps with it and every tax figure off the map left open."""
 
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.test import TestCase
+from django.urls import reverse
 
 from catalogue.services import profile_update
 from maps import builders
 from maps.offline import render
 from municipalities.choices import Role
-from municipalities.menus import MENU
+from municipalities.menus import MENU, menu_for
 from municipalities.tenancy import scoped_to
 from rasters.models import RasterKind
 from tests.factories import (
@@ -20,8 +24,9 @@ from tests.factories import (
     MunicipalityFactory,
     RasterFactory,
 )
-from tests.maps.conftest import tile_of, tile_url
+from tests.maps.conftest import features, tile_of, tile_url
 from tests.taxes import scenario
+from tests.taxes.test_notices import pdf_text
 
 pytestmark = pytest.mark.django_db
 MAPS = ("maps-tax", "maps-engineer", "maps-revenue")
@@ -67,6 +72,37 @@ class HiddenMapTests(TestCase):
         assert self.client.get("/maps/tax/").status_code == 404
         assert self.client.get("/maps/engineer/").status_code == 200
         assert self.client.get(f"/maps/parcels/{self.parcels['01A002'].pk}.json").status_code == 200
+
+    def test_a_hidden_taxes_module_closes_the_tax_and_revenue_maps_and_leaves_no_tax_on_the_others(self):
+        officer, parcel = self.members[Role.TAX_OFFICER], self.parcels["01A002"]
+        panel, parcel_tile = f"/maps/parcels/{parcel.pk}.json", tile_url("parcels", *tile_of(parcel.geom.centroid, 16))
+        printout = f"/maps/parcels/{parcel.pk}/map.pdf"
+
+        def seen():
+            self.client.force_login(officer)  # a new session: its tile permission is worked out afresh
+            drawn = features(self.client.get(parcel_tile), "parcels")
+            with tempfile.TemporaryDirectory() as tmp:
+                printed = pdf_text(self.client.get(printout).content, Path(tmp))
+            return self.client.get(panel).json(), drawn, printed
+
+        shown, drawn, printed = seen()
+        assert "tax" in shown and drawn and all("tax_status" in f["properties"] for f in drawn)
+        assert "สถานะภาษีปี 2569" in printed
+        self.hide("taxes")
+        shown, drawn, printed = seen()
+        assert "tax" not in shown and all("tax_status" not in s for s in shown["signboards"])
+        assert drawn and not any({"tax_status", "tax_due"} & set(f["properties"]) for f in drawn)
+        assert "สถานะภาษีปี" not in printed  # nor its colours and legend by tax status
+        for url, status in (("/maps/tax/", 404), ("/maps/revenue/", 404), ("/maps/engineer/", 200)):
+            assert self.client.get(url).status_code == status, url
+        for layer in ("blocks", "missed"):  # drawn only by the two closed maps
+            assert self.client.get(tile_url(layer, *tile_of(parcel.geom.centroid, 16))).status_code == 404, layer
+        request = self.client.get("/").wsgi_request
+        assert not {"taxes", "maps-tax", "maps-revenue"} & {item.key for item in menu_for(request)}
+        self.client.force_login(self.their_admin)  # another municipality keeps both maps
+        assert self.client.get("/maps/tax/").status_code == 200
+        settings_page = self.client.get(reverse("catalogue:settings")).content.decode()
+        assert "แผนที่ภาษี (ปิดไปด้วยเมื่อปิด “ภาษี”)" in settings_page  # the admin is told before hiding taxes
 
     def test_a_hidden_rasters_module_takes_its_orthophotos_and_their_tiles_off_the_maps(self):
         photo = RasterFactory(municipality=self.town, kind=RasterKind.ORTHOPHOTO, name="ภาพถ่ายลำพญา")
