@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from assets.choices import InfrastructureKind
 from catalogue.choices import Classification, UpdateFrequency
 from municipalities.permissions import Capability
+from municipalities.tenancy import parcel_in_zones_sql
 
 FINANCE = "กองคลัง (งานแผนที่ภาษีและทะเบียนทรัพย์สิน)"
 ENGINEERING = "กองช่าง"
@@ -45,10 +46,7 @@ class Source:
 
 
 IN_ZONES_BY_BLOCK = "t.block_id IN (SELECT b.id FROM municipalities_block b WHERE b.zone_id = ANY(%(zones)s))"
-IN_ZONES_BY_PARCEL = (
-    "t.parcel_id IN (SELECT p.id FROM assets_parcel p JOIN municipalities_block b ON b.id = p.block_id "
-    "WHERE b.zone_id = ANY(%(zones)s))"
-)
+IN_ZONES_BY_PARCEL = parcel_in_zones_sql("t.parcel_id", "%(zones)s")
 
 
 def _infrastructure(kind: InfrastructureKind) -> Source:

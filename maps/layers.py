@@ -53,6 +53,7 @@ member limited to some zones, `$6` = their zone ids:
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from municipalities.tenancy import parcel_in_zones_sql
 from works.choices import OPEN_STATUSES
 
 PERSONAL, TAXES, REGISTER = "personal", "taxes", "register"
@@ -104,12 +105,7 @@ def _status_columns(access: str) -> tuple[str, ...]:
 
 def _in_zones(parcel_id: str, zoned: bool) -> str:
     """AND the parcel lies in one of the member's zones (nothing when the member sees every zone)."""
-    if not zoned:
-        return ""
-    return (
-        f" AND EXISTS (SELECT 1 FROM assets_parcel zp JOIN municipalities_block zb ON zb.id = zp.block_id "
-        f"WHERE zp.id = {parcel_id} AND zb.zone_id = ANY($6))"
-    )
+    return f" AND {parcel_in_zones_sql(parcel_id, '$6')}" if zoned else ""
 
 
 REVENUE_COLUMNS = (

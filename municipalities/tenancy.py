@@ -240,3 +240,13 @@ class MunicipalModel(models.Model):
                     field = message.params["field"] if message.code == "unique_in_municipality" else key
                     errors.setdefault(field, []).append(message)
             raise ValidationError(errors) from None
+
+
+def parcel_in_zones_sql(parcel_id: str, zones: str) -> str:
+    """SQL: the parcel `parcel_id` (an SQL expression) lies in one of the zones `zones` (an SQL array
+    parameter: `$6`, `%(zones)s`), through its block, as `zone_paths` say for the ORM (parcel → block →
+    zone). For raw SQL that cannot take `zone_condition`'s Q: the tiles, the tax figures, the catalogue."""
+    return (
+        "EXISTS (SELECT 1 FROM assets_parcel zp JOIN municipalities_block zb ON zb.id = zp.block_id "
+        f"WHERE zp.id = {parcel_id} AND zb.zone_id = ANY({zones}))"
+    )

@@ -41,7 +41,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q, Sum
 
-from municipalities.tenancy import current_municipality_id, current_zones
+from municipalities.tenancy import current_municipality_id, current_zones, parcel_in_zones_sql
 from taxes.choices import AssessmentStatus, TaxKind, TaxState
 from taxes.models import Assessment, AssessmentRun, Notice, Payment
 
@@ -171,11 +171,9 @@ def _in_member_zones(alias: str) -> str:
     to (municipalities/tenancy.py); nothing when the member sees the whole municipality."""
     if current_zones() is None:
         return ""
-    return (
-        f" AND EXISTS (SELECT 1 FROM assets_parcel zp JOIN municipalities_block zb ON zb.id = zp.block_id "
-        f"WHERE zb.zone_id = ANY(%(zones)s) AND zp.id = COALESCE({alias}.parcel_id, "
-        f"(SELECT zg.parcel_id FROM assets_signboard zg WHERE zg.id = {alias}.signboard_id)))"
-    )
+    sign_parcel = f"(SELECT zg.parcel_id FROM assets_signboard zg WHERE zg.id = {alias}.signboard_id)"
+    parcel = f"COALESCE({alias}.parcel_id, {sign_parcel})"
+    return f" AND {parcel_in_zones_sql(parcel, '%(zones)s')}"
 
 
 def revenue_by_kind(*, tax_year: int) -> dict[str, dict]:
