@@ -83,6 +83,7 @@ def assessment_run(
     clock = runs.Clock()
     owned = not connection.in_atomic_block  # see taxes/runs.py: two connections only for a run's own transactions
     with _session_lock(municipality.pk, tax_year), runs.no_cyclic_gc(), runs.beside_if(owned) as beside:
+        _close_interrupted(municipality, tax_year)
         # The run is visible (running) from the start; reading and computing happen outside any long
         # transaction, so the progress written on the way reaches the page that shows it.
         run = AssessmentRun.objects.create(
@@ -158,6 +159,23 @@ def assessment_run(
     run.stats["seconds"] = clock.summary()  # the write step includes the commit
     AssessmentRun.objects.filter(pk=run.pk).update(stats=run.stats)
     return run
+
+
+def _close_interrupted(municipality, tax_year: int) -> None:
+    """Close the runs of this municipality and year that a stopped process or server left "running".
+
+    Every run holds `_session_lock` until it ends, and the caller holds it now, so none of them can be
+    alive. Such a run committed nothing but the status rows copied beside it (its assessments were in
+    the transaction that never committed): it is marked failed, saying why, and those rows are deleted,
+    as when a run fails while its process lives. Another year's run is left alone: it may be running.
+    """
+    for run in AssessmentRun.objects.filter(municipality=municipality, tax_year=tax_year, status=RunStatus.RUNNING):
+        with connection.cursor() as cursor:
+            runs.discard_status(cursor, municipality_id=municipality.pk, run_id=run.pk)
+        run.status = RunStatus.FAILED
+        run.finished_at = timezone.now()
+        run.message = _("การประเมินหยุดกลางคันเพราะโปรแกรมหรือเซิร์ฟเวอร์หยุดทำงาน จึงไม่มีผลการประเมินจากรอบนี้")
+        run.save(update_fields=["status", "finished_at", "message"])
 
 
 @contextmanager

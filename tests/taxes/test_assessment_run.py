@@ -193,3 +193,34 @@ def test_a_run_that_fails_on_two_connections_leaves_no_rows(monkeypatch):
     assert (run.status, run.is_current) == (RunStatus.FAILED, False)
     assert not Assessment._base_manager.filter(run=run).exists()
     assert not TaxStatus._base_manager.filter(run=run).exists()  # committed beside, then deleted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_the_server_stopped_is_closed_by_the_next_run_of_its_year():
+    """A run whose process or server stopped mid-run stays "running" with the status rows it had
+    committed beside it; the next run of the same year marks it failed and deletes them."""
+    from django.db import connection
+
+    from maps.models import BlockRevenue
+    from taxes import runs
+    from taxes.models import TaxStatus
+
+    m, _people, parcels, _sign = scenario.build()
+    parcel = parcels["01A002"]
+    with scoped_to(m):
+        dead = AssessmentRun.objects.create(municipality=m, tax_year=2026, status=RunStatus.RUNNING)
+        elsewhere = AssessmentRun.objects.create(municipality=m, tax_year=2025, status=RunStatus.RUNNING)
+        with connection.cursor() as cursor:  # what the dead run had committed on its second connection
+            runs.copy_status(
+                cursor.cursor, f"{m.pk}\t{dead.pk}\t2026\t{parcel.pk}\t{runs.NULL}\t552.00\t0\tf\t{runs.NULL}\n"
+            )
+        assert TaxStatus.objects.filter(run=dead).exists() and BlockRevenue.objects.get(run=dead).expected == 552
+        new = assessment_run(municipality=m, tax_year=2026)
+        dead.refresh_from_db()
+        elsewhere.refresh_from_db()
+    assert (dead.status, dead.is_current) == (RunStatus.FAILED, False) and dead.finished_at is not None
+    assert "หยุดกลางคัน" in dead.message
+    assert not TaxStatus._base_manager.filter(run=dead).exists()
+    assert BlockRevenue._base_manager.get(run=dead).expected == 0  # its tax taken back off the block
+    assert elsewhere.status == RunStatus.RUNNING  # another year's run may be alive
+    assert (new.status, new.is_current) == (RunStatus.DONE, True)
