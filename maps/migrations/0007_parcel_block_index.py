@@ -4,7 +4,7 @@ from django.db import migrations
 # for an assessment run that is a join of 1.1M status rows with every parcel. Through this index it is an
 # index-only scan of ~40 MB instead of the parcel table's 650 MB heap with its geometry, which the run
 # itself no longer reads (it reads the parcel-code index), so that the heap was often cold by then
-# (docs/BENCHMARKS.md, assessment, fourth pass).
+# (docs/BENCHMARKS.md, assessment run, fourth pass).
 INDEX = "CREATE INDEX maps_parcel_block ON assets_parcel (id) INCLUDE (municipality_id, block_id);"
 
 
