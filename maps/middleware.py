@@ -13,6 +13,11 @@ from maps.views import tile
 TILE_PATH = re.compile(r"^/tiles/(?P<layer>[a-z]+)/(?P<z>\d{1,2})/(?P<x>\d{1,8})/(?P<y>\d{1,8})\.pbf$")
 
 
+def answer(request, match):
+    """The response of maps.views.tile to the tile a TILE_PATH match names (here and in maps/wsgi.py)."""
+    return tile(request, match["layer"], int(match["z"]), int(match["x"]), int(match["y"]))
+
+
 class TileMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -21,4 +26,4 @@ class TileMiddleware:
         match = TILE_PATH.match(request.path_info)
         if match is None:
             return self.get_response(request)
-        return tile(request, match["layer"], int(match["z"]), int(match["x"]), int(match["y"]))
+        return answer(request, match)

@@ -27,8 +27,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.db import close_old_connections
 from django.middleware.security import SecurityMiddleware
 
-from maps.middleware import TILE_PATH
-from maps.views import tile
+from maps.middleware import TILE_PATH, answer
 
 
 def _unused(request):  # SecurityMiddleware needs a next step; TileApplication calls its hooks itself
@@ -51,9 +50,7 @@ class TileApplication:
             return self.application(environ, start_response)
         try:
             request = WSGIRequest(environ)
-            response = self.security.process_request(request) or tile(
-                request, match["layer"], int(match["z"]), int(match["x"]), int(match["y"])
-            )
+            response = self.security.process_request(request) or answer(request, match)
             response = self.security.process_response(request, response)
         except Exception:
             return self.application(environ, start_response)

@@ -110,7 +110,7 @@ def test_a_failure_is_handed_to_django(town, monkeypatch):
     def broken(*args):
         raise RuntimeError("the tile failed")
 
-    monkeypatch.setattr(wsgi, "tile", broken)
+    monkeypatch.setattr(wsgi, "answer", broken)
     status, _, body = call(application, url, cookie)
     assert status == "200 OK" and body == client.get(url).content  # Django ran it again, through TileMiddleware
 
