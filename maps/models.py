@@ -48,9 +48,9 @@ class BlockRevenue(MunicipalModel):
     """The tax due (expected) and paid (collected) in one assessment run by a block's parcels and the
     signs on them: the revenue the zone and block tiles show (ยอดประเมินและยอดจัดเก็บรายเขตย่อย).
 
-    Derived data, written only by the database triggers of maps/triggers.py as the run's status rows
+    Derived data, kept by the database triggers of maps/triggers.py as the run's status rows
     (taxes.TaxStatus) change, so that a tile of the whole town sums a few thousand rows instead of a
-    million parcels.
+    million parcels; a new run inserts its own along with its status rows (taxes.runs.copy_status).
     """
 
     run = models.ForeignKey(

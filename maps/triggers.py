@@ -11,8 +11,10 @@ caches (maps/cache.py) drop exactly what a committed change touched. A statement
 
 The same triggers keep `maps_blockrevenue` (maps.models.BlockRevenue), the tax due and paid of each
 block in each run: a change of status rows adds its difference to its blocks (exact whatever the
-size of the statement: a whole run is one pass over its rows), and a parcel or sign that moves to
-another block has the revenue of both blocks counted again.
+size of the statement), and a parcel or sign that moves to another block has the revenue of both
+blocks counted again. One writer brings its own: a new run copies its million status rows in with
+the sum of their tax by block, computed from the parcels it has read (`REVENUE_GIVEN`), instead of
+this trigger joining them with every parcel; tests/maps/test_revenue.py compares both with a recount.
 
 Payloads (JSON): `{"m": municipality id, "l": "parcels,missed", "b": [[xmin, ymin, xmax, ymax], …]}`;
 `"b": null` for the whole municipality; `{"all": true}` after a TRUNCATE. On the channel
@@ -20,6 +22,9 @@ Payloads (JSON): `{"m": municipality id, "l": "parcels,missed", "b": [[xmin, ymi
 """
 
 BULK_ROWS = 500
+# Set to 'on' (transaction-local) around a COPY of status rows whose blocks' revenue the writer inserts
+# itself: the trigger then leaves that statement's revenue alone (taxes.runs.copy_status).
+REVENUE_GIVEN = "maps.revenue_given"
 WORK_MEM = "64MB"  # for the statements of a bulk change (see Watch.function_sql)
 TAX_LAYERS = "parcels,signboards,missed,blocks,zones"
 
@@ -213,7 +218,7 @@ def _revenue_delta(op: str) -> str:
         deltas.append("SELECT run_id, parcel_id, signboard_id, tax_due AS due, tax_paid AS paid FROM new_rows")
     if op in ("DELETE", "UPDATE"):
         deltas.append("SELECT run_id, parcel_id, signboard_id, -tax_due AS due, -tax_paid AS paid FROM old_rows")
-    return (
+    statement = (
         "INSERT INTO maps_blockrevenue (municipality_id, run_id, block_id, expected, collected) "
         "SELECT p.municipality_id, d.run_id, p.block_id, sum(d.due), sum(d.paid) "
         f"FROM ({' UNION ALL '.join(deltas)}) d LEFT JOIN assets_signboard g ON g.id = d.signboard_id "
@@ -222,6 +227,9 @@ def _revenue_delta(op: str) -> str:
         "expected = maps_blockrevenue.expected + EXCLUDED.expected, "
         "collected = maps_blockrevenue.collected + EXCLUDED.collected;"
     )
+    if op == "INSERT":  # unless the statement brings its revenue along (a new run, taxes.runs.copy_status)
+        return f"IF current_setting('{REVENUE_GIVEN}', true) IS DISTINCT FROM 'on' THEN {statement} END IF;"
+    return statement
 
 
 def _moved(column: str, block_of_x: str) -> str:

@@ -31,7 +31,9 @@ from pathlib import Path
 
 from django.db import connection
 from psycopg import sql as pgsql
+from psycopg.pq import TransactionStatus
 
+from maps.triggers import REVENUE_GIVEN
 from taxes.choices import AssessmentStatus, TaxKind
 from taxes.facts import encode_land_building, encode_signboard
 from taxes.holdings import BuildingRow, HoldingMapper, OwnershipRow, ParcelRow
@@ -175,9 +177,10 @@ def _rows(text: str):
 
 
 REGISTER = {
+    # Retired parcels too, for their blocks only: a sign on one counts in its block (`status_text`).
     "parcels": Read(
-        ("id", "parcel_code", "area_sq_wah", "price_per_sq_wah"),
-        "assets_parcel WHERE municipality_id = %(m)s AND retired_on IS NULL",
+        ("id", "parcel_code", "area_sq_wah", "price_per_sq_wah", "block_id", "retired_on IS NOT NULL:bool"),
+        "assets_parcel WHERE municipality_id = %(m)s",
     ),
     "land_uses": Read(
         ("parcel_id", "use", "area_sq_wah", "vacant_since"), "assets_landuse WHERE municipality_id = %(m)s"
@@ -193,7 +196,17 @@ REGISTER = {
     ),
     "owners": Read(("id", "kind"), "assets_owner WHERE municipality_id = %(m)s"),
     "signboards": Read(
-        ("id", "parcel_id", "owner_id", "width_cm", "height_cm", "sign_type", "moving:bool", "installed_on", "faces"),
+        (
+            "id",
+            "parcel_id",
+            "owner_id",
+            "width_cm",
+            "height_cm",
+            "sign_type",
+            "moving:bool",
+            "installed_on",
+            "faces",
+        ),
         "assets_signboard WHERE municipality_id = %(m)s AND installed_on <= %(last)s "
         "AND (removed_on IS NULL OR removed_on >= %(first)s)",
         order="signboard_code",
@@ -241,7 +254,8 @@ def fetch_register(cursor, municipality_id: int, tax_year: int, beside: Beside |
 
 
 def parse_register(raw: dict[str, str]):
-    """Parcels with their uses, owners and buildings; owner kinds; the year's signboards; issued assessments."""
+    """Parcels with their uses, owners and buildings; owner kinds; the year's signboards; issued
+    assessments; the block of each parcel (retired ones too) and sign, keyed as `status_text` reads them."""
     decimals: dict[str, Decimal] = {}  # many values repeat (areas, prices, shares): convert each text once
 
     def dec(text: str) -> Decimal:
@@ -251,8 +265,12 @@ def parse_register(raw: dict[str, str]):
         return value
 
     parcels: dict[int, ParcelRow] = {}
-    for pid, code, area, price in _rows(raw["parcels"]):
-        parcels[int(pid)] = ParcelRow(int(pid), code, dec(area), None if price == NULL else dec(price))
+    block_of: dict[int, int] = {}
+    for pid, code, area, price, block, retired in _rows(raw["parcels"]):
+        if block != NULL:
+            block_of[int(pid)] = int(block)
+        if retired == "f":
+            parcels[int(pid)] = ParcelRow(int(pid), code, dec(area), None if price == NULL else dec(price))
     get_parcel = parcels.get
     for pid, use, area, since in _rows(raw["land_uses"]):
         parcel = get_parcel(int(pid))
@@ -289,7 +307,9 @@ def parse_register(raw: dict[str, str]):
     owner_kinds = {int(i): kind for i, kind in _rows(raw["owners"])}
     signboards = [[None if v == NULL else v for v in row] for row in _rows(raw["signboards"])]
     issued = [[None if v == NULL else v for v in row] for row in _rows(raw["issued"])]
-    return parcels, owner_kinds, signboards, issued
+    sign_blocks = {int(row[0]): block_of.get(int(row[1])) for row in signboards if row[1] is not None}
+    blocks = {"p": block_of, "s": {sign: block for sign, block in sign_blocks.items() if block is not None}}
+    return parcels, owner_kinds, signboards, issued, blocks
 
 
 def compute(
@@ -510,8 +530,17 @@ def copy_in(cursor, paths) -> None:
                     copy.write(chunk)
 
 
-def status_text(paths, *, municipality_id: int, run_id: int, tax_year: int) -> str:
-    """The maps' status rows of a new run's drafts: the tax of all taxpayers of a parcel, summed.
+@dataclass(frozen=True)
+class StatusRows:
+    """A new run's status rows for the maps and the tax they add to each block, as COPY text."""
+
+    rows: str  # taxes_taxstatus
+    revenue: str  # maps_blockrevenue: what the maps' trigger would have added (see `copy_status`)
+
+
+def status_text(paths, *, municipality_id: int, run_id: int, tax_year: int, blocks: dict) -> StatusRows:
+    """The maps' status rows of a new run's drafts (the tax of all taxpayers of a parcel, summed) and
+    the sum of that tax by block (`blocks`, from `parse_register`).
 
     Only new drafts: subjects with an issued assessment are written afterwards by `refresh_status`,
     the one place that knows about notices and payments. Rows are in the order of the table's unique
@@ -524,28 +553,51 @@ def status_text(paths, *, municipality_id: int, run_id: int, tax_year: int) -> s
                 key, tax = line.split("\t")
                 subjects, subject = due[key[0]], int(key[1:])
                 subjects[subject] = subjects.get(subject, 0) + Decimal(tax)
+    expected: dict[int, Decimal] = {}
+    for key, subjects in due.items():
+        block_of = blocks[key].get
+        for subject, tax in subjects.items():
+            block = block_of(subject)
+            if block is not None:
+                expected[block] = expected.get(block, 0) + tax
     prefix = f"{municipality_id}\t{run_id}\t{tax_year}\t"
     parcels, signboards = due["p"], due["s"]
-    return "".join(f"{prefix}{i}\t{NULL}\t{parcels[i]}\t0\tf\t{NULL}\n" for i in sorted(parcels)) + "".join(
+    rows = "".join(f"{prefix}{i}\t{NULL}\t{parcels[i]}\t0\tf\t{NULL}\n" for i in sorted(parcels)) + "".join(
         f"{prefix}{NULL}\t{i}\t{signboards[i]}\t0\tf\t{NULL}\n" for i in sorted(signboards)
     )
+    revenue = "".join(f"{municipality_id}\t{run_id}\t{block}\t{tax}\t0\n" for block, tax in sorted(expected.items()))
+    return StatusRows(rows, revenue)
 
 
-def copy_status(raw_cursor, text: str) -> None:
-    """COPY the status rows (`status_text`) in through psycopg's own cursor."""
+def copy_status(raw_cursor, status: StatusRows) -> None:
+    """COPY a new run's status rows in (through psycopg's own cursor), then their blocks' revenue.
+
+    The maps' trigger on the status rows adds the tax of inserted rows to their blocks by joining them
+    with the parcels (maps/triggers.py): for a million rows that join was a second of the database's
+    time that the run can spare, having each parcel's block in hand. For this COPY only, the trigger
+    is told the revenue comes with the rows (`REVENUE_GIVEN`); every later statement is counted by it.
+    """
+    conn = raw_cursor.connection
+    if conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE:  # no transaction
+        raise RuntimeError("copy_status needs a transaction: the setting it makes lasts for the transaction")
     columns = "municipality_id, run_id, tax_year, parcel_id, signboard_id, tax_due, tax_paid, notice_sent, due_on"
+    raw_cursor.execute("SELECT set_config(%s, 'on', true)", [REVENUE_GIVEN])
     with raw_cursor.copy(f"COPY taxes_taxstatus ({columns}) FROM STDIN") as copy:
-        copy.write(text)
+        copy.write(status.rows)
+    raw_cursor.execute("SELECT set_config(%s, 'off', true)", [REVENUE_GIVEN])
+    columns = "municipality_id, run_id, block_id, expected, collected"
+    with raw_cursor.copy(f"COPY maps_blockrevenue ({columns}) FROM STDIN") as copy:
+        copy.write(status.revenue)
 
 
-def copy_status_beside(beside: Beside, text: str):
+def copy_status_beside(beside: Beside, status: StatusRows):
     """Start copying the status rows in on the second connection, in a transaction of its own that
     commits when the copy ends; returns a future that gives the seconds it took."""
 
     def work(side):
         began = time.perf_counter()
         with side.transaction(), side.cursor() as raw:
-            copy_status(raw, text)
+            copy_status(raw, status)
         return time.perf_counter() - began
 
     return beside.run(work)

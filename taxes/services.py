@@ -94,7 +94,7 @@ def assessment_run(
             with clock.db("read"), _snapshot(), connection.cursor() as cursor:
                 raw = runs.fetch_register(cursor, municipality.pk, tax_year, beside)
             with clock.step("parse"):
-                parcels, owner_kinds, signboards, issued = runs.parse_register(raw)
+                parcels, owner_kinds, signboards, issued, blocks = runs.parse_register(raw)
                 del raw
                 parcels = sorted(parcels.values(), key=lambda p: p.code)
             progress.say(_("คำนวณภาษี"))
@@ -115,7 +115,9 @@ def assessment_run(
                     )
                 del parcels
                 with clock.step("status_rows"):
-                    status = runs.status_text(paths, municipality_id=municipality.pk, run_id=run.pk, tax_year=tax_year)
+                    status = runs.status_text(
+                        paths, municipality_id=municipality.pk, run_id=run.pk, tax_year=tax_year, blocks=blocks
+                    )
                 progress.say(_("บันทึกผลการประเมิน"))
                 with clock.db("write"), transaction.atomic(), connection.cursor() as cursor:
                     status_copied = beside and runs.copy_status_beside(beside, status)

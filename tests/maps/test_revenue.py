@@ -6,44 +6,20 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.gis.geos import MultiPolygon
-from django.db import connection
 from django.test import TestCase
 
 from assets.models import Parcel
 from assets.services import parcel_update, signboard_update
-from maps.models import BlockRevenue
 from municipalities.choices import Role
 from municipalities.tenancy import platform_scope, scoped_to
 from taxes.models import Assessment, TaxStatus
 from taxes.services import assessment_run, notices_issue, payment_record
 from tests.factories import BlockFactory, MembershipFactory, ParcelFactory, ZoneFactory, _inside
 from tests.maps.conftest import features, tile_of, tile_url
+from tests.maps.revenue import kept, recount
 from tests.taxes import scenario
 
 D = datetime.date
-ZERO = (Decimal(0), Decimal(0))
-
-
-def recount(municipality) -> dict:
-    """(run, block) → (tax due, tax paid), counted from the status rows themselves."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT s.run_id, p.block_id, sum(s.tax_due), sum(s.tax_paid) FROM taxes_taxstatus s
-            LEFT JOIN assets_signboard g ON g.id = s.signboard_id
-            JOIN assets_parcel p ON p.id = COALESCE(s.parcel_id, g.parcel_id)
-            WHERE s.municipality_id = %s AND p.block_id IS NOT NULL GROUP BY 1, 2
-            """,
-            [municipality.pk],
-        )
-        counted = {(run, block): (due, paid) for run, block, due, paid in cursor.fetchall()}
-    return {key: value for key, value in counted.items() if value != ZERO}
-
-
-def kept(municipality) -> dict:
-    with scoped_to(municipality):
-        rows = {(r.run_id, r.block_id): (r.expected, r.collected) for r in BlockRevenue.objects.all()}
-    return {key: value for key, value in rows.items() if value != ZERO}
 
 
 class BlockRevenueTests(TestCase):
@@ -64,6 +40,17 @@ class BlockRevenueTests(TestCase):
     def test_a_run_counts_each_blocks_tax_due(self):
         expected = sum(scenario.EXPECTED.values()) + scenario.SIGN_TAX
         assert kept(self.m) == {(self.first_run.pk, self.block_a.pk): (expected, Decimal(0))}
+        self.assert_kept()
+
+    def test_a_run_counts_a_sign_in_the_block_of_its_parcel_even_a_retired_one(self):
+        """A run brings its blocks' revenue along (taxes.runs.copy_status) instead of the triggers
+        counting it: the sign on 01A006 still counts in 01A when 01A006 has been split away."""
+        with platform_scope():
+            Parcel.objects.filter(pk=self.sign.parcel_id).update(retired_on=D(2025, 12, 31))
+        with scoped_to(self.m):
+            run = assessment_run(municipality=self.m, tax_year=2026)
+        without_01a006 = sum(scenario.EXPECTED.values()) - scenario.EXPECTED["company", "01A006"]
+        assert kept(self.m)[run.pk, self.block_a.pk] == (without_01a006 + scenario.SIGN_TAX, Decimal(0))
         self.assert_kept()
 
     def test_payments_moves_and_a_new_run_keep_the_revenue_equal_to_a_recount(self):

@@ -10,6 +10,7 @@ from taxes.choices import AssessmentStatus, RunStatus, TaxKind
 from taxes.models import Assessment, AssessmentRun
 from taxes.selectors import parcel_tax_status, signboard_tax_status
 from taxes.services import assessment_run, recompute
+from tests.maps.revenue import kept, recount
 from tests.taxes import scenario
 
 
@@ -174,6 +175,8 @@ def test_a_run_on_two_connections_writes_what_a_run_on_one_does(monkeypatch):
         assessments, status = _rows_of(two)
         assert len(assessments) == 10 and len(status) == 8  # 7 assessed parcels and the sign
         assert parcel_tax_status(tax_year=2026)  # the maps see the current run
+    # Both brought their blocks' revenue along (taxes.runs.copy_status), as the triggers count it.
+    assert {run for run, _block in kept(m)} == {two.pk, one.pk} and kept(m) == recount(m)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -199,7 +202,7 @@ def test_a_run_that_fails_on_two_connections_leaves_no_rows(monkeypatch):
 def test_a_run_the_server_stopped_is_closed_by_the_next_run_of_its_year():
     """A run whose process or server stopped mid-run stays "running" with the status rows it had
     committed beside it; the next run of the same year marks it failed and deletes them."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from maps.models import BlockRevenue
     from taxes import runs
@@ -210,9 +213,13 @@ def test_a_run_the_server_stopped_is_closed_by_the_next_run_of_its_year():
     with scoped_to(m):
         dead = AssessmentRun.objects.create(municipality=m, tax_year=2026, status=RunStatus.RUNNING)
         elsewhere = AssessmentRun.objects.create(municipality=m, tax_year=2025, status=RunStatus.RUNNING)
-        with connection.cursor() as cursor:  # what the dead run had committed on its second connection
+        with transaction.atomic(), connection.cursor() as cursor:  # what it had committed on its second connection
             runs.copy_status(
-                cursor.cursor, f"{m.pk}\t{dead.pk}\t2026\t{parcel.pk}\t{runs.NULL}\t552.00\t0\tf\t{runs.NULL}\n"
+                cursor.cursor,
+                runs.StatusRows(
+                    f"{m.pk}\t{dead.pk}\t2026\t{parcel.pk}\t{runs.NULL}\t552.00\t0\tf\t{runs.NULL}\n",
+                    f"{m.pk}\t{dead.pk}\t{parcel.block_id}\t552.00\t0\n",
+                ),
             )
         assert TaxStatus.objects.filter(run=dead).exists() and BlockRevenue.objects.get(run=dead).expected == 552
         new = assessment_run(municipality=m, tax_year=2026)
@@ -224,3 +231,14 @@ def test_a_run_the_server_stopped_is_closed_by_the_next_run_of_its_year():
     assert BlockRevenue._base_manager.get(run=dead).expected == 0  # its tax taken back off the block
     assert elsewhere.status == RunStatus.RUNNING  # another year's run may be alive
     assert (new.status, new.is_current) == (RunStatus.DONE, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_status_rows_are_copied_only_inside_a_transaction():
+    """The copy tells the maps' trigger that it brings its revenue for that transaction only (taxes.runs)."""
+    from django.db import connection
+
+    from taxes import runs
+
+    with connection.cursor() as cursor, pytest.raises(RuntimeError):
+        runs.copy_status(cursor.cursor, runs.StatusRows("", ""))
