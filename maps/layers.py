@@ -37,8 +37,8 @@ member limited to some zones, `$6` = their zone ids:
 - The tax status is that of the view `taxes_tax_status` (taxes/selectors.py), read from the year's
   current run (found once per tile) through a LATERAL subquery, so that the plan is an index lookup per
   feature whatever the statistics say (a fresh run's million rows once made the planner hash the whole
-  table: 70 s for one tile). The land use is each parcel's largest, one index-only probe per parcel
-  (maps_landuse_largest, maps/migrations/0004).
+  table: 70 s for one tile). The land use is each parcel's largest, kept on the parcel by a trigger
+  (`main_use`, maps/triggers.py MAIN_USE) rather than probed for each feature.
 - Zone limits (municipalities/tenancy.py) are applied as the models declare them: parcels by their
   block's zone, buildings and signs by their parcel's, blocks and zones themselves; infrastructure
   belongs to the whole town.
@@ -145,8 +145,7 @@ def _parcels(access, zoned):
     columns = [
         "p.id",
         _geom("p.geom_3857"),
-        "(SELECT l.use FROM assets_landuse l WHERE l.parcel_id = p.id ORDER BY l.area_sq_wah DESC, l.id LIMIT 1)"
-        " AS land_use",
+        "p.main_use AS land_use",
         *_status_columns(access),
     ]
     join = _status("p", "parcel_id") if access != REGISTER else ""

@@ -463,6 +463,55 @@ JOIN assets_parcel p ON p.id = COALESCE(s.parcel_id, g.parcel_id) WHERE p.block_
 GROUP BY 1, 2, 3;
 """
 
+# The parcel tile's land use is each parcel's largest use (ties: the first entered), kept on the parcel
+# as `main_use`, a column of the database alone (not a model field: no form or save writes it), so
+# that a tile reads it with the parcel instead of probing the land uses once per feature: that probe
+# was a fifth of a z14 tile's time (docs/BENCHMARKS.md). Every write of land uses keeps it, whatever
+# made it.
+MAIN_USE = """
+ALTER TABLE assets_parcel ADD COLUMN main_use varchar(40);
+CREATE FUNCTION maps_main_use_of(parcel_ids bigint[]) RETURNS void LANGUAGE sql AS $$
+    UPDATE assets_parcel p SET main_use = u.use
+    FROM (SELECT i.id, (SELECT l.use FROM assets_landuse l WHERE l.parcel_id = i.id
+                        ORDER BY l.area_sq_wah DESC, l.id LIMIT 1) AS use
+          FROM unnest(parcel_ids) AS i(id)) u
+    WHERE p.id = u.id AND p.main_use IS DISTINCT FROM u.use
+$$;
+CREATE FUNCTION maps_land_uses_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM maps_main_use_of(ARRAY(SELECT DISTINCT parcel_id FROM new_rows));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM maps_main_use_of(ARRAY(SELECT DISTINCT parcel_id FROM old_rows));
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM maps_main_use_of(ARRAY(SELECT parcel_id FROM new_rows UNION SELECT parcel_id FROM old_rows));
+    ELSE
+        UPDATE assets_parcel SET main_use = NULL WHERE main_use IS NOT NULL;
+    END IF;
+    RETURN NULL;
+END $fn$;
+CREATE TRIGGER maps_main_use_i AFTER INSERT ON assets_landuse REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maps_land_uses_changed();
+CREATE TRIGGER maps_main_use_u AFTER UPDATE ON assets_landuse REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maps_land_uses_changed();
+CREATE TRIGGER maps_main_use_d AFTER DELETE ON assets_landuse REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION maps_land_uses_changed();
+CREATE TRIGGER maps_main_use_t AFTER TRUNCATE ON assets_landuse
+    FOR EACH STATEMENT EXECUTE FUNCTION maps_land_uses_changed();
+UPDATE assets_parcel p SET main_use = l.use
+FROM (SELECT DISTINCT ON (parcel_id) parcel_id, use FROM assets_landuse ORDER BY parcel_id, area_sq_wah DESC, id) l
+WHERE p.id = l.parcel_id;
+"""
+MAIN_USE_REVERSE = """
+DROP TRIGGER maps_main_use_i ON assets_landuse;
+DROP TRIGGER maps_main_use_u ON assets_landuse;
+DROP TRIGGER maps_main_use_d ON assets_landuse;
+DROP TRIGGER maps_main_use_t ON assets_landuse;
+DROP FUNCTION maps_land_uses_changed();
+DROP FUNCTION maps_main_use_of(bigint[]);
+ALTER TABLE assets_parcel DROP COLUMN main_use;
+"""
+
 # The watched tables' functions alone (CREATE OR REPLACE), for a migration that changes their bodies.
 FUNCTIONS = "".join(w.function_sql() for w in WATCHES)
 TRIGGERS = HELPERS + "".join(w.function_sql() + w.triggers_sql() for w in WATCHES) + RUNS + ACCESS

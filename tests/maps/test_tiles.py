@@ -11,6 +11,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from assets.models import LandUse, Parcel
+from assets.services import parcel_set_land_uses
 from maps.cache import CACHE, _conninfo
 from maps.layers import ACCESS_LEVELS, LAYERS
 from maps.tiles import MAX_TILE_BYTES, statement_name
@@ -147,6 +148,31 @@ class TileTests(TestCase):
                 }
             assert seen[parcel.pk] == expected, parcel.parcel_code
         assert seen[tied.pk]["land_use"] == first.use
+
+    def test_the_tiles_land_use_follows_every_change_of_the_land_uses(self):
+        """The largest use is kept on the parcel by a trigger (maps/triggers.py MAIN_USE): a replacement
+        through the service, an update and a delete outside it, each seen by the next tile."""
+        house = self.parcels["01A002"]  # residential_main, its whole area
+
+        def land_use():
+            CACHE.clear()  # tests never commit, so the cache never hears of the change
+            return self.parcels_by_id(self.get(self.officer, "parcels")).get(house.pk, {}).get("land_use")
+
+        with scoped_to(self.m):
+            half = house.area_sq_wah / 2
+            parcel_set_land_uses(
+                parcel=house,
+                uses=[
+                    {"use": "agriculture", "area_sq_wah": half - 1},
+                    {"use": "residential_other", "area_sq_wah": half + 1},
+                ],
+                acting_user=self.officer,
+            )
+            assert land_use() == "residential_other"
+            LandUse.objects.filter(parcel=house, use="agriculture").update(area_sq_wah=half + 2)
+            assert land_use() == "agriculture"
+            LandUse.objects.filter(parcel=house).delete()
+            assert land_use() is None
 
     def test_an_executives_tiles_carry_the_tax_status_but_nothing_about_a_taxpayer(self):
         tile = self.get(self.members[Role.EXECUTIVE], "parcels")
