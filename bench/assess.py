@@ -9,10 +9,11 @@ button) and prints the time spent waiting on the database (COPY out, COPY in, th
 the commit) apart from the time spent parsing and computing in Python, and the CPU seconds used by
 our database backends (the run's connection and, when it uses one, its second connection) and by
 the Python processes: these do not grow when other developers load the shared machine (the WAL
-writer and checkpointer are not counted). Before each run it waits for autovacuum to finish with
-the rows of the run before, and it records how much of the 10 s before the run the machine spent
-stalled on its disk (`io_stalled`, from /proc/pressure/io). Then it checks the run: as many rows as holdings and
-signboards, and a sample of rows recomputed through the public calculator from their stored facts.
+writer and checkpointer are not counted). Before each run it vacuums the rows of the run before and
+checkpoints (`settle`, not timed), and it records how much of the 10 s before the run the machine
+spent stalled on its disk (`io_stalled`, from /proc/pressure/io). Then it checks the run: as many
+rows as holdings and signboards, and a sample of rows recomputed through the public calculator from
+their stored facts.
 Goals (issue 3): under 10 s of database time, under 60 s end to end. Results go into
 docs/BENCHMARKS.md. `--tree DIR` benchmarks the code of another checkout (bench/compare uses it to
 run the baseline side by side); the last line of the output is the result as JSON. `--priority N`
@@ -102,27 +103,22 @@ def io_stalled() -> float | None:
     return float(full.split()[1].split("=")[1])
 
 
-def autovacuum_done(limit: float = 600) -> float:
-    """Wait until no autovacuum worker runs in this database; returns the seconds waited.
+def settle() -> float:
+    """Vacuum what the run before left and checkpoint; returns the seconds it took (not part of any run).
 
-    Each run leaves 2.2M new rows that autovacuum then reads and writes (a gigabyte or so): a town's
-    yearly run never meets its predecessor's vacuum, but back-to-back benchmark runs would.
+    Each run leaves 2.2M new rows and about a gigabyte of WAL. A town's yearly run finds the rows of
+    its predecessor long vacuumed and checkpointed; back-to-back benchmark runs would otherwise meet
+    autovacuum reading and writing them, or a checkpoint flushing them, halfway through.
     """
     began = time.perf_counter()
-    while time.perf_counter() - began < limit:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
-                "AND datname = current_database())"
-            )
-            if not cursor.fetchone()[0]:
-                break
-        time.sleep(1)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) taxes_assessment, taxes_taxstatus, maps_blockrevenue")
+        cursor.execute("CHECKPOINT")
     return round(time.perf_counter() - began, 1)
 
 
 def one_run(town, year, workers, sample, seconds_beside) -> dict:
-    waited = autovacuum_done()
+    settled = settle()
     load, stalled = os.getloadavg()[0], io_stalled()
     backend = backend_pid(connection)
     db_cpu, py_cpu, beside_cpu = backend_cpu(backend), python_cpu(), seconds_beside.seconds
@@ -135,7 +131,7 @@ def one_run(town, year, workers, sample, seconds_beside) -> dict:
         "run": run.pk,
         "load": round(load, 2),
         "io_stalled": stalled,  # % of the 10 s before the run
-        "waited_for_autovacuum": waited,
+        "settled": settled,
         "wall": round(wall, 2),
         "database": seconds["database"],
         **{k: v for k, v in seconds["steps"].items()},
