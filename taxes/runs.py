@@ -196,17 +196,7 @@ REGISTER = {
     ),
     "owners": Read(("id", "kind"), "assets_owner WHERE municipality_id = %(m)s"),
     "signboards": Read(
-        (
-            "id",
-            "parcel_id",
-            "owner_id",
-            "width_cm",
-            "height_cm",
-            "sign_type",
-            "moving:bool",
-            "installed_on",
-            "faces",
-        ),
+        ("id", "parcel_id", "owner_id", "width_cm", "height_cm", "sign_type", "moving:bool", "installed_on", "faces"),
         "assets_signboard WHERE municipality_id = %(m)s AND installed_on <= %(last)s "
         "AND (removed_on IS NULL OR removed_on >= %(first)s)",
         order="signboard_code",
@@ -573,9 +563,10 @@ def copy_status(raw_cursor, status: StatusRows) -> None:
     """COPY a new run's status rows in (through psycopg's own cursor), then their blocks' revenue.
 
     The maps' trigger on the status rows adds the tax of inserted rows to their blocks by joining them
-    with the parcels (maps/triggers.py): for a million rows that join was a second of the database's
-    time that the run can spare, having each parcel's block in hand. For this COPY only, the trigger
-    is told the revenue comes with the rows (`REVENUE_GIVEN`); every later statement is counted by it.
+    with the parcels (maps/triggers.py): for a million rows that join was about a second and a half of
+    the database's time, which the run can spare, having each parcel's block in hand. For this COPY
+    only, the trigger is told the revenue comes with the rows (`REVENUE_GIVEN`); every later statement
+    is counted by it.
     """
     conn = raw_cursor.connection
     if conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE:  # no transaction
