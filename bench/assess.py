@@ -11,9 +11,9 @@ our database backends (the run's connection and, when it uses one, its second co
 the Python processes: these do not grow when other developers load the shared machine (the WAL
 writer and checkpointer are not counted). Before each run it vacuums the rows of the run before and
 checkpoints (`settle`, not timed), and it records how much of the 10 s before the run the machine
-spent stalled on its disk (`io_stalled`, from /proc/pressure/io). Then it checks the run: as many
-rows as holdings and signboards, and a sample of rows recomputed through the public calculator from
-their stored facts.
+spent stalled on its disk (`io_stalled`, from /proc/pressure/io; `settle`'s own writes count in it).
+Then it checks the run: as many rows as holdings and signboards, and a sample of rows recomputed
+through the public calculator from their stored facts.
 Goals (issue 3): under 10 s of database time, under 60 s end to end. Results go into
 docs/BENCHMARKS.md. `--tree DIR` benchmarks the code of another checkout (bench/compare uses it to
 run the baseline side by side); the last line of the output is the result as JSON. `--priority N`
@@ -130,7 +130,7 @@ def one_run(town, year, workers, sample, seconds_beside) -> dict:
     result = {
         "run": run.pk,
         "load": round(load, 2),
-        "io_stalled": stalled,  # % of the 10 s before the run
+        "io_stalled": stalled,  # % of the 10 s before the run, settle() included
         "settled": settled,
         "wall": round(wall, 2),
         "database": seconds["database"],

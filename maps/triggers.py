@@ -467,7 +467,8 @@ GROUP BY 1, 2, 3;
 # as `main_use`, a column of the database alone (not a model field: no form or save writes it), so
 # that a tile reads it with the parcel instead of probing the land uses once per feature: that probe
 # was a fifth of a z14 tile's time (docs/BENCHMARKS.md). Every write of land uses keeps it, whatever
-# made it.
+# made it. Left: two transactions changing land uses of the same parcel at once can leave the value of
+# the first (each computes it from its own snapshot); the service replaces a parcel's uses as a whole.
 MAIN_USE = """
 ALTER TABLE assets_parcel ADD COLUMN main_use varchar(40);
 CREATE FUNCTION maps_main_use_of(parcel_ids bigint[]) RETURNS void LANGUAGE sql AS $$
@@ -485,7 +486,7 @@ BEGIN
         PERFORM maps_main_use_of(ARRAY(SELECT DISTINCT parcel_id FROM old_rows));
     ELSIF TG_OP = 'UPDATE' THEN
         PERFORM maps_main_use_of(ARRAY(SELECT parcel_id FROM new_rows UNION SELECT parcel_id FROM old_rows));
-    ELSE
+    ELSIF TG_OP = 'TRUNCATE' THEN
         UPDATE assets_parcel SET main_use = NULL WHERE main_use IS NOT NULL;
     END IF;
     RETURN NULL;
