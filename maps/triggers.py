@@ -499,9 +499,7 @@ CREATE TRIGGER maps_main_use_d AFTER DELETE ON assets_landuse REFERENCING OLD TA
     FOR EACH STATEMENT EXECUTE FUNCTION maps_land_uses_changed();
 CREATE TRIGGER maps_main_use_t AFTER TRUNCATE ON assets_landuse
     FOR EACH STATEMENT EXECUTE FUNCTION maps_land_uses_changed();
-UPDATE assets_parcel p SET main_use = l.use
-FROM (SELECT DISTINCT ON (parcel_id) parcel_id, use FROM assets_landuse ORDER BY parcel_id, area_sq_wah DESC, id) l
-WHERE p.id = l.parcel_id;
+SELECT maps_main_use_of(ARRAY(SELECT DISTINCT parcel_id FROM assets_landuse));
 """
 MAIN_USE_REVERSE = """
 DROP TRIGGER maps_main_use_i ON assets_landuse;

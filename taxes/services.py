@@ -151,12 +151,8 @@ def assessment_run(
         except Exception as error:
             if beside is not None:
                 beside.wait()
-                with connection.cursor() as cursor:
-                    runs.discard_status(cursor, municipality_id=municipality.pk, run_id=run.pk)
-            run.status = RunStatus.FAILED
-            run.finished_at = timezone.now()
-            run.message = "\n".join(error.messages) if isinstance(error, ValidationError) else repr(error)[:2000]
-            run.save(update_fields=["status", "finished_at", "message"])
+            message = "\n".join(error.messages) if isinstance(error, ValidationError) else repr(error)[:2000]
+            _fail(run, message, discard_status=beside is not None)
             raise
     run.stats["seconds"] = clock.summary()  # the write step includes the commit
     AssessmentRun.objects.filter(pk=run.pk).update(stats=run.stats)
@@ -172,12 +168,20 @@ def _close_interrupted(municipality, tax_year: int) -> None:
     as when a run fails while its process lives. Another year's run is left alone: it may be running.
     """
     for run in AssessmentRun.objects.filter(municipality=municipality, tax_year=tax_year, status=RunStatus.RUNNING):
+        message = _("การประเมินหยุดกลางคันเพราะโปรแกรมหรือเซิร์ฟเวอร์หยุดทำงาน จึงไม่มีผลการประเมินจากรอบนี้")
+        _fail(run, message, discard_status=True)
+
+
+def _fail(run, message: str, *, discard_status: bool) -> None:
+    """Mark a run failed, saying why; with `discard_status`, delete the status rows its second
+    connection committed beside it (taxes/runs.py)."""
+    if discard_status:
         with connection.cursor() as cursor:
-            runs.discard_status(cursor, municipality_id=municipality.pk, run_id=run.pk)
-        run.status = RunStatus.FAILED
-        run.finished_at = timezone.now()
-        run.message = _("การประเมินหยุดกลางคันเพราะโปรแกรมหรือเซิร์ฟเวอร์หยุดทำงาน จึงไม่มีผลการประเมินจากรอบนี้")
-        run.save(update_fields=["status", "finished_at", "message"])
+            runs.discard_status(cursor, municipality_id=run.municipality_id, run_id=run.pk)
+    run.status = RunStatus.FAILED
+    run.finished_at = timezone.now()
+    run.message = message
+    run.save(update_fields=["status", "finished_at", "message"])
 
 
 @contextmanager
