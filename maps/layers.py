@@ -37,8 +37,9 @@ member limited to some zones, `$6` = their zone ids:
 - The tax status is that of the view `taxes_tax_status` (taxes/selectors.py), read from the year's
   current run (found once per tile) through a LATERAL subquery, so that the plan is an index lookup per
   feature whatever the statistics say (a fresh run's million rows once made the planner hash the whole
-  table: 70 s for one tile); index-only once the run's rows are vacuumed, the unique index carrying the
-  figures (taxes.models.STATUS_FIGURES). The land use is each parcel's largest, kept on the parcel by
+  table: 70 s for one tile); index-only once the run's rows are vacuumed (the run does it when it has
+  committed, taxes.services._vacuum_status), the unique index carrying the figures
+  (taxes.models.STATUS_FIGURES). The land use is each parcel's largest, kept on the parcel by
   a trigger (`main_use`, maps/triggers.py MAIN_USE) rather than probed for each feature.
 - Zone limits (municipalities/tenancy.py) are applied as the models declare them: parcels by their
   block's zone, buildings and signs by their parcel's, blocks and zones themselves; infrastructure

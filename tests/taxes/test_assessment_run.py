@@ -179,6 +179,30 @@ def test_a_run_on_two_connections_writes_what_a_run_on_one_does(monkeypatch):
     assert {run for run, _block in kept(m)} == {two.pk, one.pk} and kept(m) == recount(m)
 
 
+def _status_vacuums() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # each statement its own transaction: fresh statistics
+        cursor.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'taxes_taxstatus'::regclass")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_of_its_own_vacuums_its_status_rows_for_the_maps():
+    """The tiles read a feature's status from the index alone on pages a vacuum marked all-visible
+    (taxes.services._vacuum_status); a run inside a caller's transaction cannot vacuum and leaves it."""
+    from django.db import transaction
+
+    m, _people, _parcels, _sign = scenario.build()
+    with scoped_to(m):
+        before = _status_vacuums()
+        with transaction.atomic():
+            assessment_run(municipality=m, tax_year=2026)
+        assert _status_vacuums() == before
+        assessment_run(municipality=m, tax_year=2026)
+        assert _status_vacuums() == before + 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_run_that_fails_on_two_connections_leaves_no_rows(monkeypatch):
     from taxes import runs
