@@ -37,6 +37,7 @@ from assets.choices import UseCategory
 from catalogue.disclosure import MIN_CELL, publishable
 from dataio.exporter import LTAX_USED_TYPE
 from taxes.parameters import value_at
+from taxes.selectors import tax_sums_sql
 
 SCHEMA_VERSION = "1.1"  # 1.1: a figure of a published cell may be empty (figures_withheld)
 RESIDUAL = "suppressed"
@@ -102,6 +103,8 @@ def _building_prices(tax_year: int) -> str:
     return ", ".join(f"('{code}', {Decimal(str(price))})" for code, price in prices.items())
 
 
+# A cell's tax figures and their contributor counts: taxes.selectors.TAX_SUMS under the package's names.
+CELL_TAX = ("assessed_tax_baht", "collected_tax_baht", "arrears_baht", "taxed_n", "paying_n", "overdue_n")
 CELLS_SQL = """
 WITH principal AS (  -- the use with the largest area of each parcel
     SELECT DISTINCT ON (u.parcel_id) u.parcel_id, u.use
@@ -124,16 +127,11 @@ SELECT coalesce(bl.code, substring(p.parcel_code from '^([0-9]{{2}}[A-Z]{{1,2}})
        sum(p.area_sq_wah * coalesce(p.price_per_sq_wah, 0)) AS land_value_baht,
        sum(coalesce(b.n, 0)) AS building_count, sum(coalesce(b.area, 0)) AS building_area_m2,
        sum(coalesce(b.value, 0)) AS building_value_baht,
-       count(t.parcel_id) AS assessed_count, sum(coalesce(t.tax_due, 0)) AS assessed_tax_baht,
-       sum(least(coalesce(t.tax_paid, 0), coalesce(t.tax_due, 0))) AS collected_tax_baht,
-       sum(CASE WHEN t.status = 'overdue' THEN t.tax_due - t.tax_paid ELSE 0 END) AS arrears_baht,
        -- how many parcels each figure comes from (catalogue/disclosure.py; CONTRIBUTORS below)
        count(*) FILTER (WHERE p.area_sq_wah * coalesce(p.price_per_sq_wah, 0) > 0) AS land_valued_n,
        count(*) FILTER (WHERE b.n > 0) AS built_n,
        count(*) FILTER (WHERE p.area_sq_wah * coalesce(p.price_per_sq_wah, 0) > 0 OR b.value > 0) AS valued_n,
-       count(*) FILTER (WHERE t.tax_due > 0) AS taxed_n,
-       count(*) FILTER (WHERE least(t.tax_paid, t.tax_due) > 0) AS paying_n,
-       count(*) FILTER (WHERE t.status = 'overdue' AND t.tax_due > t.tax_paid) AS overdue_n
+       count(t.parcel_id) AS assessed_count, {parcel_tax}
 FROM assets_parcel p
 LEFT JOIN municipalities_block bl ON bl.id = p.block_id AND bl.municipality_id = %(m)s
 LEFT JOIN principal pr ON pr.parcel_id = p.id
@@ -143,13 +141,7 @@ WHERE p.municipality_id = %(m)s AND p.retired_on IS NULL
 GROUP BY 1, 2
 UNION ALL
 SELECT coalesce(bl.code, substring(p.parcel_code from '^([0-9]{{2}}[A-Z]{{1,2}})')), '{signboard}',
-       count(*), NULL, NULL, NULL, NULL, NULL,
-       count(v.signboard_id), sum(coalesce(v.tax_due, 0)),
-       sum(least(coalesce(v.tax_paid, 0), coalesce(v.tax_due, 0))),
-       sum(CASE WHEN v.status = 'overdue' THEN v.tax_due - v.tax_paid ELSE 0 END),
-       0, 0, 0,
-       count(*) FILTER (WHERE v.tax_due > 0), count(*) FILTER (WHERE least(v.tax_paid, v.tax_due) > 0),
-       count(*) FILTER (WHERE v.status = 'overdue' AND v.tax_due > v.tax_paid)
+       count(*), NULL, NULL, NULL, NULL, NULL, 0, 0, 0, count(v.signboard_id), {sign_tax}
 FROM assets_signboard s
 LEFT JOIN assets_parcel p ON p.id = s.parcel_id AND p.municipality_id = %(m)s
 LEFT JOIN municipalities_block bl ON bl.id = p.block_id AND bl.municipality_id = %(m)s
@@ -174,7 +166,12 @@ FROM assets_infrastructureasset a WHERE a.municipality_id = %(m)s GROUP BY a.kin
 def _cells(municipality, tax_year: int) -> tuple[gpd.GeoDataFrame, int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            CELLS_SQL.format(prices=_building_prices(tax_year), signboard=SIGNBOARD),
+            CELLS_SQL.format(
+                prices=_building_prices(tax_year),
+                signboard=SIGNBOARD,
+                parcel_tax=tax_sums_sql("t", CELL_TAX),
+                sign_tax=tax_sums_sql("v", CELL_TAX),
+            ),
             {"m": municipality.pk, "year": tax_year},
         )
         names = [d.name for d in cursor.description]

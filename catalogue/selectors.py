@@ -26,6 +26,7 @@ from catalogue.sources import SOURCES, UPLOAD, Source
 from municipalities.modules import closed_datasets, dataset_owners, hidden_modules
 from municipalities.permissions import capabilities_of
 from municipalities.tenancy import current_zones
+from taxes.selectors import tax_sums_sql
 
 UPLOAD_CASTS = {"integer": "bigint", "decimal": "numeric", "boolean": "boolean", "date": "date"}
 
@@ -195,12 +196,7 @@ ZONE_SUMMARY = f"""(
            {_zone_figure("c.arrears", "c.overdue")} AS arrears
     FROM municipalities_zone z
     JOIN (
-        SELECT left(p.parcel_code, 2) AS zone_code, v.tax_year, count(*) AS n, sum(v.tax_due) AS assessed,
-               sum(least(v.tax_paid, v.tax_due)) AS collected,
-               sum(CASE WHEN v.status = 'overdue' THEN v.tax_due - v.tax_paid ELSE 0 END) AS arrears,
-               count(*) FILTER (WHERE v.tax_due > 0) AS taxed,
-               count(*) FILTER (WHERE least(v.tax_paid, v.tax_due) > 0) AS paying,
-               count(*) FILTER (WHERE v.status = 'overdue' AND v.tax_due > v.tax_paid) AS overdue
+        SELECT left(p.parcel_code, 2) AS zone_code, v.tax_year, count(*) AS n, {tax_sums_sql("v")}
         FROM taxes_tax_status v
         JOIN assets_parcel p ON p.id = v.parcel_id AND p.municipality_id = %(m)s
         WHERE v.municipality_id = %(m)s AND v.parcel_id IS NOT NULL

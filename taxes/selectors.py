@@ -47,6 +47,25 @@ from taxes.models import Assessment, AssessmentRun, Notice, Payment
 
 TAX_STATUS_VIEW = "taxes_tax_status"
 
+# The year's figures summed over rows of the view (catalogue's zone summary and national package):
+# the tax assessed; collected, what was paid up to the tax due (paying more than is due is not more
+# tax of the year); arrears, what is unpaid past the due date; and how many rows each comes from (for
+# catalogue.disclosure). A row missing from an outer join counts as no tax.
+TAX_SUMS = ("assessed", "collected", "arrears", "taxed", "paying", "overdue")
+
+
+def tax_sums_sql(row: str, names: tuple[str, ...] = TAX_SUMS) -> str:
+    """`TAX_SUMS` over the view's rows aliased `row`, as select-list items named `names` (in that order)."""
+    figures = (
+        f"sum(coalesce({row}.tax_due, 0))",
+        f"sum(least(coalesce({row}.tax_paid, 0), coalesce({row}.tax_due, 0)))",
+        f"sum(CASE WHEN {row}.status = 'overdue' THEN {row}.tax_due - {row}.tax_paid ELSE 0 END)",
+        f"count(*) FILTER (WHERE {row}.tax_due > 0)",
+        f"count(*) FILTER (WHERE least({row}.tax_paid, {row}.tax_due) > 0)",
+        f"count(*) FILTER (WHERE {row}.status = 'overdue' AND {row}.tax_due > {row}.tax_paid)",
+    )
+    return ", ".join(f"{figure} AS {name}" for figure, name in zip(figures, names, strict=True))
+
 
 @dataclass(frozen=True)
 class TaxStatusRow:
