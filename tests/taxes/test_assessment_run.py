@@ -188,7 +188,7 @@ def _status_vacuums() -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_of_its_own_vacuums_its_status_rows_for_the_maps():
+def test_a_run_of_its_own_vacuums_its_status_rows_for_the_maps(caplog):
     """The tiles read a feature's status from the index alone on pages a vacuum marked all-visible
     (taxes.services._vacuum_status); a run inside a caller's transaction cannot vacuum and leaves it."""
     from django.db import transaction
@@ -197,10 +197,31 @@ def test_a_run_of_its_own_vacuums_its_status_rows_for_the_maps():
     with scoped_to(m):
         before = _status_vacuums()
         with transaction.atomic():
-            assessment_run(municipality=m, tax_year=2026)
+            inside = assessment_run(municipality=m, tax_year=2026)
         assert _status_vacuums() == before
-        assessment_run(municipality=m, tax_year=2026)
+        own = assessment_run(municipality=m, tax_year=2026)
         assert _status_vacuums() == before + 1
+    # Both committed (a VACUUM tried inside the caller's transaction would have aborted it), nothing failed.
+    assert list(
+        AssessmentRun._base_manager.filter(pk__in=[inside.pk, own.pk]).order_by("pk").values_list("status", flat=True)
+    ) == [
+        RunStatus.DONE,
+        RunStatus.DONE,
+    ]
+    assert "vacuum" not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_vacuum_after_a_run_is_logged_and_the_run_stands(monkeypatch, caplog):
+    from taxes import services
+
+    monkeypatch.setattr(services, "VACUUM_STATUS", "VACUUM (ANALYZE) taxes_no_such_table")
+    m, _people, _parcels, _sign = scenario.build()
+    with scoped_to(m):
+        run = assessment_run(municipality=m, tax_year=2026)
+    run = AssessmentRun._base_manager.get(pk=run.pk)
+    assert (run.status, run.is_current) == (RunStatus.DONE, True)
+    assert f"vacuum of the status rows after run {run.pk} failed" in caplog.text
 
 
 @pytest.mark.django_db(transaction=True)
