@@ -72,6 +72,14 @@ class Building(MunicipalModel):
         indexes = [
             GistIndex(fields=["footprint_3857"], name="assets_building_fp_3857_gist"),
             custom_values_index("assets_building_custom_gin"),
+            # An assessment run reads a town's buildings from this index alone (taxes/runs.py REGISTER):
+            # 47 MB for 630,000 buildings instead of the table's 411 MB (footprints in two projections),
+            # what a yearly run, its register rarely in memory, reads from disk.
+            models.Index(
+                fields=["municipality"],
+                include=["id", "parcel", "building_type", "structure", "floor_area_m2", "year_built", "price_per_m2"],
+                name="assets_building_run_read",
+            ),
         ]
 
     def __str__(self):

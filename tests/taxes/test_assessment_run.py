@@ -287,3 +287,28 @@ def test_status_rows_are_copied_only_inside_a_transaction():
 
     with connection.cursor() as cursor, pytest.raises(RuntimeError):
         runs.copy_status(cursor.cursor, runs.StatusRows("", ""))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "table, index",
+    [
+        ("parcels", "assets_parcel_unique_code"),
+        ("buildings", "assets_building_run_read"),
+        ("owners", "assets_owner_run_read"),
+    ],
+)
+def test_the_run_can_read_the_widest_tables_from_an_index_alone(table, index):
+    """Each of these indexes carries every column the run reads of its table (taxes.runs.REGISTER), so a
+    yearly run whose register is not in memory reads the index from disk, not the table's geometries,
+    names and addresses. A column added to the read without its index fails here."""
+    from django.db import connection
+
+    from taxes.runs import REGISTER
+
+    with connection.cursor() as cursor:  # in the test's transaction: SET LOCAL ends with it
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + REGISTER[table].sql, {"m": 1})
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert f"Index Only Scan using {index} on" in plan, plan
