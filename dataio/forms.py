@@ -35,6 +35,12 @@ class ImportUploadForm(ReadingOptionsForm):
     )
     field_order = ["layer", "file", "encoding", "srid", "thai_datum_shift", "mapping", "repair", "new_only"]
 
+    def __init__(self, *args, layers=None, **kwargs):
+        """`layers`: the layer keys this user may import (all by default)."""
+        super().__init__(*args, **kwargs)
+        if layers is not None:
+            self.fields["layer"].choices = [(k, label) for k, label in layer_choices() if k in layers]
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         limit = settings.DATAIO_MAX_UPLOAD_BYTES

@@ -16,7 +16,12 @@ class ImportStatus(models.TextChoices):
 
 class ImportSession(MunicipalModel):
     """One uploaded file on its way into the register: its reading options, validation report and
-    map preview, and the background task that commits it."""
+    map preview, and the background task that commits it.
+
+    The uploaded file is read by the import only: it may hold owners' names and national IDs, so
+    /media/ never serves it (municipalities.views.media), whoever can see the session."""
+
+    serve_files = False
 
     layer = models.CharField(_("ชั้นข้อมูล"), max_length=20, choices=layer_choices())
     source_name = models.CharField(_("ชื่อไฟล์"), max_length=255)

@@ -382,7 +382,7 @@ def import_session_commit(*, session: ImportSession, acting_user, progress=None)
                 options=ImportOptions(**session.options),
                 progress=progress,
             )
-    except ValidationError as error:
+    except Exception as error:  # refused, or failed unexpectedly: either way nothing was written
         if isinstance(error, ImportRefused):
             session.report = error.report
         session.status = ImportStatus.FAILED

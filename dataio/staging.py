@@ -325,9 +325,11 @@ def _checks(stage: Stage, *, new_only: bool) -> tuple[list[tuple[str, str, str, 
     if layer.key == "parcels":
         checks.append(_check("duplicate_in_register", "parcel_code", "r.code", "e.retired_on IS NOT NULL"))
         if "area_sq_wah" not in stage.present:
-            checks.append(
-                _check("measured_area", "area_sq_wah", "r.area_sq_wah", "e.id IS NULL AND r.area_sq_wah IS NOT NULL")
-            )
+            checks += [
+                _check("measured_area", "area_sq_wah", "r.area_sq_wah", "e.id IS NULL AND r.area_sq_wah IS NOT NULL"),
+                # A sliver (a digitising slip) measures under 0.01 ตร.ว., the least area the register holds.
+                _check("unparseable", "area_sq_wah", "r.area_sq_wah", "e.id IS NULL AND r.area_sq_wah::numeric < 0.01"),
+            ]
         else:
             # assets.services.check_parts_total: land uses must still sum to a changed parcel area.
             checks.append(
@@ -531,8 +533,6 @@ def _assignments(stage: Stage) -> list[tuple[str, str]]:
             out.append((stage.column_sql(name), _value_sql(stage, name)))
     if layer.key == "parcels":
         out.append(("block_id", "b.id"))
-        if "area_sq_wah" not in stage.present:
-            out.append(("area_sq_wah", "r.area_sq_wah::numeric"))
     elif (layer.key == "buildings" and "parcel_code" not in stage.present) or (
         layer.key == "signboards" and "parcel_code" not in stage.present
     ):
@@ -543,8 +543,12 @@ def _assignments(stage: Stage) -> list[tuple[str, str]]:
 
 
 def _defaults(stage: Stage) -> list[tuple[str, str]]:
-    """Values a new record gets for columns the file does not have."""
+    """Values a new record gets for columns the file does not have (an existing record keeps its own)."""
     out = []
+    if stage.layer.key == "parcels" and "area_sq_wah" not in stage.present:
+        # The area measured from the drawing (check_geometry) stands in for a deed area only on a new
+        # parcel: an existing parcel keeps its registered area, which its land uses and its tax rest on.
+        out.append(("area_sq_wah", "r.area_sq_wah::numeric"))
     for column in stage.layer.importable:
         if column.name in stage.present or column.default is None or column.custom:
             continue

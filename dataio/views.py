@@ -1,6 +1,6 @@
 import folium
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +14,22 @@ from dataio.report import PROBLEM_KINDS
 from dataio.values import load_mapping
 from maps.offline import new_map
 from maps.offline import render as render_map
-from municipalities.permissions import Capability, capability_required
+from municipalities.permissions import Capability, can, capability_required
+
+# Importing writes the register; infrastructure belongs to the engineers (as in the admin and the API).
+IMPORT_CAPABILITY = {"infrastructure": Capability.EDIT_INFRASTRUCTURE}
+
+
+def _importable(request) -> list[str]:
+    """The layers this member may import (the pages themselves need EDIT_REGISTER)."""
+    return [key for key in LAYERS if can(request, IMPORT_CAPABILITY.get(key, Capability.EDIT_REGISTER))]
+
+
+def _session(request, pk: int, queryset=ImportSession.objects) -> ImportSession:
+    session = get_object_or_404(queryset, pk=pk)
+    if session.layer not in _importable(request):
+        raise PermissionDenied
+    return session
 
 
 def _options(data: dict, *, layer: str, mapping: dict) -> services.ImportOptions:
@@ -32,7 +47,7 @@ def _options(data: dict, *, layer: str, mapping: dict) -> services.ImportOptions
 @capability_required(Capability.EDIT_REGISTER)
 def import_start(request):
     """Upload a file; it is read and checked at once, and nothing enters the register yet."""
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, layers=_importable(request))
     if request.method == "POST" and form.is_valid():
         try:
             mapping = {}
@@ -55,7 +70,7 @@ def import_start(request):
 
 @capability_required(Capability.EDIT_REGISTER)
 def import_detail(request, pk: int, mapping_form=None):
-    session = get_object_or_404(ImportSession.objects.select_related("task"), pk=pk)
+    session = _session(request, pk, ImportSession.objects.select_related("task"))
     report = session.report
     if mapping_form is None:
         mapping_form = _mapping_form(
@@ -121,7 +136,7 @@ def _preview_map(session: ImportSession):
 @require_POST
 @capability_required(Capability.EDIT_REGISTER)
 def import_recheck(request, pk: int):
-    session = get_object_or_404(ImportSession, pk=pk)
+    session = _session(request, pk)
     form = _mapping_form(session, data=request.POST)
     if form.is_valid():
         options = _options(form.cleaned_data, layer=session.layer, mapping=form.mapping())
@@ -143,7 +158,7 @@ def import_recheck(request, pk: int):
 @require_POST
 @capability_required(Capability.EDIT_REGISTER)
 def import_commit(request, pk: int):
-    session = get_object_or_404(ImportSession, pk=pk)
+    session = _session(request, pk)
     try:
         services.import_session_commit_start(session=session, acting_user=request.user)
     except ValidationError as error:

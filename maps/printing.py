@@ -6,6 +6,7 @@ as SVG paths in millimetres on the page, so the printed scale is exact (1:1,000 
 """
 
 from django.contrib.gis.geos import Polygon
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
@@ -65,7 +66,11 @@ def _map_svg(municipality, focus, *, year: int, taxes: bool, highlight_ids: set[
     def to_mm(x, y):
         return (x - cx) * 1000 / scale + FRAME_MM[0] / 2, (cy - y) * 1000 / scale + FRAME_MM[1] / 2
 
-    parcels = list(Parcel.objects.filter(retired_on__isnull=True, geom__intersects=window).only("geom", "parcel_code"))
+    parcels = list(  # today's parcels, and the one printed even when it is retired (split or merged)
+        Parcel.objects.filter(Q(retired_on__isnull=True) | Q(pk__in=highlight_ids), geom__intersects=window).only(
+            "geom", "parcel_code"
+        )
+    )
     status = parcel_tax_status(tax_year=year, parcel_ids=[p.pk for p in parcels]) if taxes else {}
     shapes, labels, used = [], [], set()
     for parcel in parcels:

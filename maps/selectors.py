@@ -39,12 +39,20 @@ def _status_label(row) -> dict:
 
 
 def parcel_panel(parcel: Parcel, *, tax_year: int, taxes: bool, personal: bool) -> dict:
-    """The side panel of a parcel: register facts, owners (masked by role), this year's tax."""
+    """The side panel of a parcel: register facts, owners (masked by role), this year's tax.
+
+    Masked, the owners are numbered ("ผู้ถือกรรมสิทธิ์ 1, 2, …"), and the same number names the same
+    person among the taxpayers of the tax panel; a taxpayer who holds no share of the land (a
+    building's owner) is numbered after them."""
+    ownerships = list(
+        Ownership.objects.filter(parcel=parcel).select_related("owner").order_by("owner__first_name", "id")
+    )
+    numbers = {}
+    for o in ownerships:
+        numbers.setdefault(o.owner_id, len(numbers) + 1)
     owners = [
-        {"name": _owner_label(o.owner, n, personal), "share": str(o.share.normalize())}
-        for n, o in enumerate(
-            Ownership.objects.filter(parcel=parcel).select_related("owner").order_by("owner__first_name", "id"), 1
-        )
+        {"name": _owner_label(o.owner, numbers[o.owner_id], personal), "share": str(o.share.normalize())}
+        for o in ownerships
     ]
     panel = {
         "id": parcel.pk,
@@ -72,11 +80,15 @@ def parcel_panel(parcel: Parcel, *, tax_year: int, taxes: bool, personal: bool) 
         ],
         "signboards": [],
         "links": {
-            "print": reverse("maps:print-parcel", args=[parcel.pk]),
+            "print": f"{reverse('maps:print-parcel', args=[parcel.pk])}?year={tax_year}",
             "record": reverse("admin:assets_parcel_change", args=[parcel.pk]),
         },
     }
-    signs = list(Signboard.objects.filter(parcel=parcel).order_by("signboard_code"))
+    signs = list(  # the signs up during the year, as the tiles draw them (maps/layers.py SIGN_IN_YEAR)
+        Signboard.objects.filter(parcel=parcel, installed_on__lte=datetime.date(tax_year, 12, 31))
+        .exclude(removed_on__lt=datetime.date(tax_year, 1, 1))
+        .order_by("signboard_code")
+    )
     sign_status = (
         tax_selectors.signboard_tax_status(tax_year=tax_year, signboard_ids=[s.pk for s in signs]) if taxes else {}
     )
@@ -91,24 +103,28 @@ def parcel_panel(parcel: Parcel, *, tax_year: int, taxes: bool, personal: bool) 
             item["tax_status"] = _status_label(sign_status.get(sign.pk))
         panel["signboards"].append(item)
     if taxes:
-        panel["tax"] = tax_panel(tax_year=tax_year, parcel=parcel, personal=personal)
+        panel["tax"] = tax_panel(tax_year=tax_year, parcel=parcel, personal=personal, numbers=numbers)
     return panel
 
 
-def tax_panel(*, tax_year: int, parcel: Parcel, personal: bool) -> dict:
+def tax_panel(*, tax_year: int, parcel: Parcel, personal: bool, numbers: dict[int, int] | None = None) -> dict:
     """This year's assessments of a parcel with their breakdown, its notices and payments."""
     status = tax_selectors.parcel_tax_status(tax_year=tax_year, parcel_ids=[parcel.pk]).get(parcel.pk)
     assessments = list(tax_selectors.assessments_of(tax_year=tax_year, parcel_id=parcel.pk))
     notices = {}
     for notice in Notice.objects.filter(assessment__in=assessments, kind=NoticeKind.ASSESSMENT).order_by("issued_on"):
         notices.setdefault(notice.assessment_id, notice)
+    numbers = dict(numbers or {})  # the owners' numbers in the parcel's panel; other taxpayers after them
+    for a in assessments:
+        if a.owner_id is not None:
+            numbers.setdefault(a.owner_id, len(numbers) + 1)
     items = []
-    for n, a in enumerate(assessments, 1):
+    for a in assessments:
         notice = notices.get(a.pk)
         items.append(
             {
                 "id": a.pk,
-                "taxpayer": _owner_label(a.owner, n, personal) if a.owner else _("ไม่ระบุ"),
+                "taxpayer": _owner_label(a.owner, numbers[a.owner_id], personal) if a.owner else _("ไม่ระบุ"),
                 "status": a.get_status_display(),
                 "tax": format_baht(a.tax),
                 "breakdown": breakdown_rows(a.breakdown or recompute(a)["breakdown"]),

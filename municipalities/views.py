@@ -53,7 +53,9 @@ def media(request, path: str):
     """Uploaded files (signboard photos…) only for members who may see the record holding them.
 
     A file is served when a municipal record visible in the current scope (zone limits included)
-    refers to it; any other path is a 404, whether or not it exists.
+    refers to it; any other path is a 404, whether or not it exists. A model whose files are never
+    to be downloaded (`serve_files = False`: uploaded import files, with owners' names and IDs) is
+    skipped.
     """
     from django.apps import apps
     from django.core.files.storage import default_storage
@@ -62,7 +64,7 @@ def media(request, path: str):
     from municipalities.tenancy import MunicipalModel
 
     for model in apps.get_models():
-        if not issubclass(model, MunicipalModel):
+        if not issubclass(model, MunicipalModel) or not getattr(model, "serve_files", True):
             continue
         for field in model._meta.fields:
             if isinstance(field, FileField) and model.objects.filter(**{field.name: path}).exists():

@@ -8,16 +8,25 @@ therefore shows them read-only. An issued assessment could not be edited anyway.
 from django.contrib import admin
 
 from municipalities.admin_base import MunicipalAdmin, MunicipalInline
-from municipalities.permissions import Capability
+from municipalities.permissions import Capability, can
 from taxes.models import Assessment, AssessmentRun, Instalment, Notice, Payment
 
 
 class ReadOnlyTaxAdmin(MunicipalAdmin):
     view_capability = Capability.VIEW_TAXES
     edit_capability = Capability.ASSESS
+    personal_fields: tuple[str, ...] = ()  # shown only to roles that may see personal data (PDPA)
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not can(request, Capability.VIEW_PERSONAL_DATA):
+            exclude += self.personal_fields
+        return exclude
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + [f.name for f in self.model._meta.many_to_many]
+        hidden = self.get_exclude(request, obj)
+        fields = [*self.model._meta.fields, *self.model._meta.many_to_many]
+        return [f.name for f in fields if f.name not in hidden]
 
     def has_add_permission(self, request, *args):
         return False
@@ -51,6 +60,7 @@ class AssessmentRunAdmin(ReadOnlyTaxAdmin):
 
 @admin.register(Assessment)
 class AssessmentAdmin(ReadOnlyTaxAdmin):
+    personal_fields = ("owner",)  # the taxpayer's name; the list and search never show it
     list_display = ["__str__", "kind", "tax_year", "parcel", "signboard", "tax", "status", "issued_on"]
     list_filter = ["kind", "tax_year", "status"]
     search_fields = ["parcel__parcel_code", "signboard__signboard_code"]

@@ -69,6 +69,11 @@ def _required(data: dict, key: str, field: str):
     return data[key]
 
 
+# No area, price or value of a Thai municipality comes near this (a trillion baht or square wah); above it
+# the Decimal arithmetic of the rules would overflow its 28 digits instead of answering.
+LARGEST = 10**12
+
+
 def _decimal(value, field: str, *, positive: bool = False) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise CaseError(field, 'ต้องเป็นตัวเลข (เช่น "100" หรือ "0.5")')
@@ -78,6 +83,8 @@ def _decimal(value, field: str, *, positive: bool = False) -> Decimal:
         raise CaseError(field, f"ต้องเป็นตัวเลข ไม่ใช่ {value!r}") from None
     if not number.is_finite():
         raise CaseError(field, "ต้องเป็นตัวเลข")
+    if abs(number) > LARGEST:
+        raise CaseError(field, f"ต้องไม่เกิน {LARGEST:,}")
     if number < 0:
         raise CaseError(field, "ต้องไม่ติดลบ")
     if positive and number == 0:

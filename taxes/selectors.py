@@ -131,17 +131,30 @@ def run_summary_by_zone(run: AssessmentRun) -> list[dict]:
         .values_list("parcel__parcel_code", "signboard__parcel__parcel_code")
     )
     for parcel_code, sign_parcel_code in issued:
-        code = (parcel_code or sign_parcel_code or "-")[:2]
+        code = (parcel_code or sign_parcel_code or NO_PARCEL_ZONE)[:ZONE_CODE_LENGTH]
         if code in zones:
             zones[code]["drafts"] -= 1
     return list(zones.values())
 
 
+NO_PARCEL_ZONE = "-"  # where a run files the signboards that stand on no registered parcel (taxes/runs.py)
+ZONE_CODE_LENGTH = 2  # a zone is the first two characters of the parcel code (LTAX: zone, block, lot)
+
+
 def assessments_in_zone(run: AssessmentRun, zone_code: str):
-    """A run's assessments of parcels and signboards of one zone, in parcel / sign code order."""
+    """A run's assessments of parcels and signboards of one zone, in parcel / sign code order.
+
+    The zone is exactly one of the codes the run page lists: anything else (an empty or partial code,
+    which would match the whole town or several zones) selects nothing."""
+    if zone_code == NO_PARCEL_ZONE:
+        where = Q(parcel__isnull=True, signboard__parcel__isnull=True)
+    elif len(zone_code) == ZONE_CODE_LENGTH:
+        where = Q(parcel__parcel_code__startswith=zone_code) | Q(signboard__parcel__parcel_code__startswith=zone_code)
+    else:
+        return Assessment.objects.none()
     return (
         Assessment.objects.filter(run=run)
-        .filter(Q(parcel__parcel_code__startswith=zone_code) | Q(signboard__parcel__parcel_code__startswith=zone_code))
+        .filter(where)
         .select_related("parcel", "signboard", "owner")
         .order_by("parcel__parcel_code", "signboard__signboard_code", "id")
     )

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from audit.choices import PersonalDataAction
 from audit.services import record_personal_data_access
 from jobs.progress import NullProgress
-from municipalities.thai import be_year, format_baht
+from municipalities.thai import be_year, format_baht, thai_date
 from taxes import calculator, runs
 from taxes.choices import AssessmentStatus, NoticeKind, RunStatus, TaxKind
 from taxes.facts import encode_land_building, encode_signboard
 from taxes.models import Assessment, AssessmentRun, Instalment, Notice, Payment
 from taxes.parameters import ParameterError
 from taxes.rules import collection
+from taxes.rules.money import SATANG
 from taxes.rules.params import YearParameters
 
 logger = logging.getLogger(__name__)
@@ -362,7 +363,7 @@ def warning_issue(*, assessment: Assessment, issued_on: datetime.date, acting_us
         raise ValidationError({"assessment": _("หนังสือแจ้งเตือนใช้กับภาษีที่ดินและสิ่งปลูกสร้าง")})
     first = assessment.notices.filter(kind=NoticeKind.ASSESSMENT).order_by("issued_on").first()
     if first is not None and issued_on <= first.due_on:
-        raise ValidationError({"issued_on": _("ยังไม่พ้นกำหนดชำระ %(date)s") % {"date": first.due_on}})
+        raise ValidationError({"issued_on": _("ยังไม่พ้นกำหนดชำระ %(date)s") % {"date": thai_date(first.due_on)}})
     params = collection_parameters(assessment.kind, assessment.tax_year)
     _lock(assessment.municipality_id, assessment.tax_year)
     return Notice.objects.create(
@@ -464,6 +465,7 @@ def balance(assessment: Assessment, *, on: datetime.date) -> dict:
         "payments": payments,
         "paid": paid,
         "paid_total": paid["principal"] + paid["penalty"] + paid["surcharge"],
+        "charges_paid": paid["penalty"] + paid["surcharge"],
         "dues": lines,
         "principal_outstanding": principal_left,
         "accrued": accrued,
@@ -500,8 +502,14 @@ def payment_record(
     if not receipt_number:
         raise ValidationError({"receipt_number": _("ต้องระบุเลขที่ใบเสร็จ")})
     amount = Decimal(amount)
-    if amount <= 0:
+    if not amount.is_finite() or amount <= 0:
         raise ValidationError({"amount": _("จำนวนเงินต้องมากกว่าศูนย์")})
+    if amount != amount.quantize(SATANG):
+        raise ValidationError({"amount": _("จำนวนเงินมีทศนิยมได้ไม่เกิน 2 ตำแหน่ง (สตางค์)")})
+    if paid_on > timezone.localdate():
+        raise ValidationError(
+            {"paid_on": _("วันที่ชำระ %(date)s ยังมาไม่ถึง โปรดตรวจปี พ.ศ./ค.ศ.") % {"date": thai_date(paid_on)}}
+        )
     existing = _same_receipt(assessment, receipt_number, amount)
     if existing is not None:
         return existing, False

@@ -107,6 +107,9 @@ def zone_issue(request, pk: int):
     run = get_object_or_404(AssessmentRun, pk=pk)
     zone = request.POST.get("zone", "")
     drafts = selectors.assessments_in_zone(run, zone).filter(status=AssessmentStatus.DRAFT)
+    if zone not in {row["zone"] for row in selectors.run_summary_by_zone(run)}:
+        messages.error(request, _("ไม่มีเขต %(zone)s ในรอบการประเมินนี้") % {"zone": zone or "-"})
+        return redirect("taxes:run", pk=run.pk)
     try:
         notices = services.notices_issue(assessments=drafts, issued_on=timezone.localdate(), acting_user=request.user)
     except ValidationError as error:
@@ -189,6 +192,8 @@ def payment_record(request, pk: int):
     try:
         amount = Decimal(request.POST.get("amount", "").replace(",", ""))
         paid_on = datetime.date.fromisoformat(request.POST.get("paid_on", ""))
+        if not amount.is_finite():
+            raise ValueError(amount)
     except (InvalidOperation, ValueError):
         messages.error(request, _("โปรดระบุจำนวนเงินและวันที่ชำระให้ถูกต้อง"))
         return redirect("taxes:assessment", pk=pk)

@@ -66,6 +66,8 @@ BAD_LAND_BUILDING = [
         "land.uses[0].use",
     ),
     ("an unknown field", _with("colour", "blue"), "colour"),
+    ("a number too large for any town", _with("land.area_sq_wah", "1e30"), "land.area_sq_wah"),
+    ("a price too large for any town", _with("land.price_per_sq_wah", "1e13"), "land.price_per_sq_wah"),
 ]
 BAD_SIGNBOARD = [
     ("a missing width", _with("width_cm", _DELETE, SIGN), "width_cm"),

@@ -1,0 +1,137 @@
+"""Guards of the import found by review: a deed area kept, a sliver refused, a failed commit that says
+so, infrastructure only for those who may edit it, and uploaded files never served back."""
+
+import warnings
+from decimal import Decimal
+
+import geopandas as gpd
+import pytest
+import shapely
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from procrastinate.contrib.django.models import ProcrastinateJob
+
+from assets.models import Parcel
+from dataio.models import ImportSession, ImportStatus
+from dataio.services import ImportOptions, check_file, import_file
+from dataio.tasks import commit_import
+from municipalities.choices import Role
+from municipalities.permissions import Capability, capabilities_of
+from municipalities.tenancy import scoped_to
+from tests.dataio.files import lots, municipality_on_real_boundary, parcels_frame, write
+from tests.factories import TEST_PASSWORD, LandUseFactory, MembershipFactory, ParcelFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lam_phaya():
+    return municipality_on_real_boundary()
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def run(town, path, layer="parcels", **options):
+    with scoped_to(town):
+        return import_file(
+            municipality=town, acting_user=None, path=path, options=ImportOptions(layer=layer, **options)
+        )
+
+
+def sliver():
+    """A 10 cm square left by digitising, inside Lam Phaya: valid, about 0.01 m² (0.0025 ตร.ว.)."""
+    x, y = lots(1)[0].exterior.coords[0]
+    d = 0.000001
+    return shapely.Polygon([(x, y), (x + d, y), (x + d, y + d), (x, y + d)])
+
+
+def upload(client, user, path, layer):
+    client.login(username=user.username, password=TEST_PASSWORD)
+    return client.post(
+        reverse("dataio:import"), {"layer": layer, "file": SimpleUploadedFile(path.name, path.read_bytes())}
+    )
+
+
+def test_a_file_without_an_area_column_keeps_the_deed_area_of_existing_parcels(tmp_path, lam_phaya):
+    parcel = ParcelFactory(
+        municipality=lam_phaya,
+        parcel_code="01A001",
+        geom=GEOSGeometry(shapely.MultiPolygon(lots(1)).wkt, srid=4326),
+        area_sq_wah=Decimal("350.00"),
+    )
+    LandUseFactory(parcel=parcel, area_sq_wah=Decimal("350.00"))
+    frame = parcels_frame(1).drop(columns="area_sq_wah").assign(land_no="999")  # a new land number only
+    report = run(lam_phaya, write(frame, tmp_path, "gpkg"))
+    parcel.refresh_from_db()
+    assert report["result"]["changed"] == 1
+    assert (parcel.land_number, parcel.area_sq_wah) == ("999", Decimal("350.00"))
+
+
+def test_a_new_parcel_without_an_area_column_gets_its_measured_area(tmp_path, lam_phaya):
+    run(lam_phaya, write(parcels_frame(1).drop(columns="area_sq_wah"), tmp_path, "gpkg"))
+    with scoped_to(lam_phaya):
+        assert Parcel.objects.get().area_sq_wah > 0
+
+
+def test_a_sliver_without_an_area_column_is_refused_by_the_check(tmp_path, lam_phaya):
+    path = write(gpd.GeoDataFrame({"parcel_code": ["01A001"]}, geometry=[sliver()], crs=4326), tmp_path, "gpkg")
+    with scoped_to(lam_phaya):
+        report = check_file(municipality=lam_phaya, path=path, options=ImportOptions(layer="parcels"))
+    assert [(p["kind"], p["column"]) for p in report["problems"] if p["severity"] == "error"] == [
+        ("unparseable", "area_sq_wah")
+    ]
+    with pytest.raises(ValidationError):
+        run(lam_phaya, path)
+    with scoped_to(lam_phaya):
+        assert not Parcel.objects.exists()
+
+
+def test_a_commit_that_fails_unexpectedly_leaves_the_session_failed(
+    client, tmp_path, lam_phaya, monkeypatch, django_capture_on_commit_callbacks
+):
+    officer = MembershipFactory(municipality=lam_phaya, role=Role.TAX_OFFICER).user
+    upload(client, officer, write(parcels_frame(2), tmp_path, "gpkg"), "parcels")
+    session = ImportSession._base_manager.get()
+    assert session.can_commit
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("dataio:import-commit", args=[session.pk]))
+
+    def broken(**kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr("dataio.services.import_file", broken)
+    job = ProcrastinateJob.objects.filter(task_name="dataio.commit_import").last()
+    with pytest.raises(RuntimeError):
+        commit_import(**job.args)
+    session.refresh_from_db()
+    assert session.status == ImportStatus.FAILED
+
+
+def test_infrastructure_is_imported_only_by_those_who_may_edit_it(client, tmp_path, lam_phaya):
+    assert Capability.EDIT_INFRASTRUCTURE not in capabilities_of(Role.TAX_OFFICER)
+    officer = MembershipFactory(municipality=lam_phaya, role=Role.TAX_OFFICER).user
+    frame = gpd.GeoDataFrame(
+        {"asset_code": ["SL-1"], "kind": ["streetlight"]}, geometry=[lots(1)[0].centroid], crs=4326
+    )
+    response = upload(client, officer, write(frame, tmp_path, "gpkg", name="lights"), "infrastructure")
+    assert response.status_code == 200  # the form again, the layer not among its choices
+    assert "infrastructure" not in dict(response.context["form"].fields["layer"].choices)
+    assert not ImportSession._base_manager.exists()
+
+
+def test_an_uploaded_import_file_is_never_served_back(client, tmp_path, lam_phaya, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    officer = MembershipFactory(municipality=lam_phaya, role=Role.TAX_OFFICER).user
+    executive = MembershipFactory(municipality=lam_phaya, role=Role.EXECUTIVE).user
+    upload(client, officer, write(parcels_frame(1), tmp_path, "csv", name="parcels"), "parcels")
+    session = ImportSession._base_manager.get()
+    for user in (officer, executive):
+        client.login(username=user.username, password=TEST_PASSWORD)
+        assert client.get("/media/" + session.file.name).status_code == 404
