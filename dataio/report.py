@@ -17,6 +17,7 @@ PROBLEM_KINDS = {
     "invalid_geometry": (gettext_lazy("รูปเรขาคณิตไม่ถูกต้อง (ซ่อมได้ด้วย make_valid)"), ERROR),
     "repaired_geometry": (gettext_lazy("ซ่อมรูปเรขาคณิตด้วย make_valid"), WARNING),
     "outside_municipality": (gettext_lazy("อยู่นอกเขตเทศบาล"), ERROR),
+    "outside_zones": (gettext_lazy("อยู่นอกเขตที่คุณได้รับมอบหมาย"), ERROR),
     "duplicate_in_file": (gettext_lazy("รหัสซ้ำกันในไฟล์"), ERROR),
     "duplicate_in_register": (gettext_lazy("รหัสซ้ำกับทะเบียน"), ERROR),
     "bad_code": (gettext_lazy("รหัสไม่ถูกรูปแบบ"), ERROR),
@@ -48,6 +49,8 @@ def message(kind: str, column_label: str | None, detail: str | None) -> str:
         return _("ไม่มีรูปเรขาคณิต (geometry ว่าง)")
     if kind == "outside_municipality":
         return _("รูปเรขาคณิตอยู่นอกเขตเทศบาล (หรือคร่อมแนวเขต)")
+    if kind == "outside_zones":
+        return _("%(code)s อยู่นอกเขตที่คุณได้รับมอบหมาย (ก่อนหรือหลังนำเข้า) จึงแก้ไขไม่ได้") % {"code": detail}
     if kind == "missing_required":
         return _("ไม่มี%(label)s") % {"label": column_label}
     if kind == "duplicate_in_file":

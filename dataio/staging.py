@@ -28,6 +28,7 @@ from assets.choices import KIND_SPECS
 from dataio.layers import BOOLEAN, DATE, DECIMAL, INTEGER, JSON, Layer
 from dataio.values import Normalised
 from jobs.progress import NullProgress
+from municipalities.tenancy import current_zones, parcel_in_zones_sql
 
 COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 COPY_TRAILER = struct.pack(">h", -1)
@@ -257,7 +258,11 @@ def problems(cursor, stage: Stage, *, new_only: bool) -> tuple[list[tuple], dict
         CROSS JOIN LATERAL (VALUES {rules}) AS chk(kind, col, detail, hit)
         WHERE ({" OR ".join(f"coalesce({h}, false)" for _k, _c, _d, h in checks)}) AND chk.hit
         """,
-        {"m": stage.municipality_id, "types": [t.upper() for t in layer.geometry_types]},
+        {
+            "m": stage.municipality_id,
+            "types": [t.upper() for t in layer.geometry_types],
+            "zones": sorted(current_zones() or ()),
+        },
     )
     cursor.execute(
         f"SELECT row_no, code, kind, col, detail FROM {stage.rows}_problems ORDER BY row_no, kind LIMIT %s",
@@ -390,7 +395,52 @@ def _checks(stage: Stage, *, new_only: bool) -> tuple[list[tuple[str, str, str, 
         installed = "r.installed_on::date" if "installed_on" in stage.present else "e.installed_on"
         removed = "r.removed_on::date" if "removed_on" in stage.present else "e.removed_on"
         checks.append(_check("rule", "removed_on", "NULL", f"{removed} < {installed}"))
+    if current_zones() is not None:
+        check, zone_joins = _zone_check(stage)
+        checks.append(check)
+        joins += zone_joins
     return checks, joins
+
+
+def _zone_check(stage: Stage) -> tuple[tuple[str, str, str, str], str]:
+    """A member limited to some zones (municipalities/tenancy.py) writes only records that lie in them,
+    before and after the import: a parcel by its block's zone (a new parcel's block from its code), a
+    building or sign by its parcel's (a sign with no parcel lies in no zone). Infrastructure belongs to
+    the whole town. `%(zones)s` is the member's zone ids (see `problems`)."""
+    m = "%(m)s"
+    key = stage.layer.key
+
+    def outside(parcel_id: str) -> str:
+        return f"NOT {parcel_in_zones_sql(parcel_id, '%(zones)s')}"
+
+    if key == "parcels":
+        joins = (
+            f" LEFT JOIN municipalities_block zb ON zb.municipality_id = {m} "
+            "AND zb.code = substring(r.code from '^([0-9]{2}[A-Z]{1,2})')"
+        )
+        condition = (
+            f"CASE WHEN e.id IS NOT NULL THEN {outside('e.id')} ELSE zb.id IS NULL OR zb.zone_id <> ALL(%(zones)s) END"
+        )
+    elif key == "buildings":
+        joins = ""
+        condition = f"(e.id IS NOT NULL AND {outside('e.parcel_id')}) OR (p.id IS NOT NULL AND {outside('p.id')})"
+    elif key == "signboards":
+        if "parcel_code" in stage.present:
+            joins, target = "", "p.id"
+        else:  # the parcel the merge will find under the sign (_joins)
+            joins = (
+                f" LEFT JOIN LATERAL (SELECT pp.id FROM assets_parcel pp WHERE pp.municipality_id = {m} "
+                "AND pp.retired_on IS NULL AND r.valid AND ST_Intersects(pp.geom, r.g) "
+                "ORDER BY pp.parcel_code LIMIT 1) zp ON true"
+            )
+            target = "zp.id"
+        condition = (
+            f"(e.id IS NOT NULL AND (e.parcel_id IS NULL OR {outside('e.parcel_id')})) "
+            f"OR {target} IS NULL OR {outside(target)}"
+        )
+    else:
+        return _check("outside_zones", None, "NULL", "false"), ""
+    return _check("outside_zones", stage.layer.code, "r.code", condition), joins
 
 
 def _parcel_of_building(stage: Stage) -> str:

@@ -442,6 +442,7 @@ def balance(assessment: Assessment, *, on: datetime.date) -> dict:
     params = collection_parameters(assessment.kind, assessment.tax_year)
     warning = assessment.notices.filter(kind=NoticeKind.WARNING).order_by("issued_on").first()
     dues = collection.outstanding_instalments(plan, [(p.paid_on, p.principal) for p in payments], on)
+    share = _surcharge_share(assessment)
     lines, accrued = [], Decimal(0)
     for due in dues:
         charge = collection.charge_as_of(
@@ -450,6 +451,7 @@ def balance(assessment: Assessment, *, on: datetime.date) -> dict:
             params=params,
             warning_sent_on=warning.issued_on if warning else None,
             warning_due_on=warning.due_on if warning else None,
+            surcharge_share=share,
         )
         penalty, surcharge = charge.amounts(due.principal)
         accrued += penalty + surcharge
@@ -472,6 +474,10 @@ def balance(assessment: Assessment, *, on: datetime.date) -> dict:
         "outstanding": principal_left + accrued,
         "penalties": paid["penalty"] + paid["surcharge"] + accrued,
     }
+
+
+def _surcharge_share(assessment: Assessment) -> Decimal:
+    return collection.surcharge_share_of(assessment.breakdown or recompute(assessment)["breakdown"])
 
 
 def _current_of(assessment: Assessment) -> Assessment:
@@ -523,6 +529,7 @@ def payment_record(
         raise ValidationError({"amount": _("การประเมินนี้ชำระครบแล้ว")})
     params = collection_parameters(current.kind, current.tax_year)
     warning = current.notices.filter(kind=NoticeKind.WARNING).order_by("issued_on").first()
+    share = _surcharge_share(current)
     allocations, left = collection.allocate_payment(
         amount,
         [line["due"] for line in state["dues"]],
@@ -532,6 +539,7 @@ def payment_record(
             params=params,
             warning_sent_on=warning.issued_on if warning else None,
             warning_due_on=warning.due_on if warning else None,
+            surcharge_share=share,
         ),
     )
     if left > 0:

@@ -114,9 +114,13 @@ class Charge:
     months: int
     penalty_rate: Decimal
     surcharge_rate: Decimal
+    surcharge_share: Decimal = ONE  # the part of a principal the surcharge is charged on (see charge_as_of)
 
     def amounts(self, principal: Decimal) -> tuple[Decimal, Decimal]:
-        return round_baht(principal * self.penalty_rate), round_baht(principal * self.surcharge_rate)
+        return (
+            round_baht(principal * self.penalty_rate),
+            round_baht(principal * self.surcharge_share * self.surcharge_rate),
+        )
 
 
 def charge_as_of(
@@ -126,7 +130,14 @@ def charge_as_of(
     params: CollectionParameters,
     warning_sent_on: datetime.date | None = None,
     warning_due_on: datetime.date | None = None,
+    surcharge_share: Decimal = ONE,
 ) -> Charge:
+    """The rates owed on a principal due on `due_on` and paid on `paid_on`.
+
+    `surcharge_share` is the part of the tax that bears the monthly surcharge: all of it, but for a
+    signboard's tax that includes the late-filing surcharge of s.25(1)-(2), which the 2 % of s.25(3)
+    is not charged on (`surcharge_share_of`).
+    """
     months = months_late(due_on, paid_on)
     if months == 0:
         return Charge("on_time", 0, ZERO, ZERO)
@@ -134,12 +145,26 @@ def charge_as_of(
     if params.surcharge_capped_at_tax:
         surcharge = min(surcharge, ONE)  # s.70: the surcharge never exceeds the tax
     if params.kind == "signboard":
-        return Charge("late", months, ZERO, surcharge)
+        return Charge("late", months, ZERO, surcharge, surcharge_share)
     if warning_sent_on is None or paid_on < warning_sent_on:
         return Charge("before_warning", months, params.penalty_before_warning, surcharge)  # s.68 para 2
     if warning_due_on is not None and paid_on <= warning_due_on:
         return Charge("within_warning", months, params.penalty_within_warning, surcharge)  # s.69
     return Charge("after_warning", months, params.penalty_after_warning, surcharge)  # s.68 para 1
+
+
+def surcharge_share_of(breakdown: list[dict]) -> Decimal:
+    """The part of an assessed tax that bears the monthly surcharge, from its breakdown.
+
+    A signboard's tax with the late-filing surcharge (STA s.25(1): 10 %, s.25(2): 5 %) is the tax times
+    (1 + that rate); the 2 % a month of s.25(3) is charged on the tax without it, so on 1 / (1 + rate)
+    of every baht due, a payment of part of it included (the Act does not say which part a part
+    payment settles first: each baht is taken as the tax is made up). Any other tax: all of it.
+    """
+    for line in breakdown:
+        if line.get("code") == "late_filing":
+            return ONE / (ONE + Decimal(line["rate"]))
+    return ONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +230,8 @@ def allocate_payment(amount: Decimal, dues: list[Due], charge_for) -> tuple[list
             allocations.append(Allocation(due.number, charge, due.principal, penalty, surcharge))
             left -= full
             continue
-        principal = (left / (ONE + charge.penalty_rate + charge.surcharge_rate)).quantize(SATANG, rounding=ROUND_DOWN)
+        rates = ONE + charge.penalty_rate + charge.surcharge_share * charge.surcharge_rate
+        principal = (left / rates).quantize(SATANG, rounding=ROUND_DOWN)
         penalty = round_baht(principal * charge.penalty_rate)
         surcharge = left - principal - penalty
         allocations.append(Allocation(due.number, charge, principal, penalty, surcharge))

@@ -15,13 +15,20 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from assets.models import Parcel
 from dataio.models import ImportSession, ImportStatus
-from dataio.services import ImportOptions, check_file, import_file
+from dataio.services import ImportOptions, ImportRefused, check_file, import_file
 from dataio.tasks import commit_import
 from municipalities.choices import Role
 from municipalities.permissions import Capability, capabilities_of
 from municipalities.tenancy import scoped_to
 from tests.dataio.files import lots, municipality_on_real_boundary, parcels_frame, write
-from tests.factories import TEST_PASSWORD, LandUseFactory, MembershipFactory, ParcelFactory
+from tests.factories import (
+    TEST_PASSWORD,
+    BlockFactory,
+    LandUseFactory,
+    MembershipFactory,
+    ParcelFactory,
+    ZoneFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +45,8 @@ def _quiet():
         yield
 
 
-def run(town, path, layer="parcels", **options):
-    with scoped_to(town):
+def run(town, path, layer="parcels", zones=None, **options):
+    with scoped_to(town, zones=zones):
         return import_file(
             municipality=town, acting_user=None, path=path, options=ImportOptions(layer=layer, **options)
         )
@@ -135,3 +142,50 @@ def test_an_uploaded_import_file_is_never_served_back(client, tmp_path, lam_phay
     for user in (officer, executive):
         client.login(username=user.username, password=TEST_PASSWORD)
         assert client.get("/media/" + session.file.name).status_code == 404
+
+
+class TestAMemberLimitedToSomeZones:
+    """Writes only what lies in their zones, before and after the import (docs/DEVELOPING.md, trust)."""
+
+    @pytest.fixture
+    def town(self, lam_phaya):
+        self.ours, self.theirs = (ZoneFactory(municipality=lam_phaya, code=code) for code in ("01", "02"))
+        BlockFactory(municipality=lam_phaya, zone=self.ours, code="01A")
+        BlockFactory(municipality=lam_phaya, zone=self.theirs, code="02A")
+        self.their_parcel = ParcelFactory(
+            municipality=lam_phaya,
+            parcel_code="02A001",
+            geom=GEOSGeometry(shapely.MultiPolygon(lots(1)).wkt, srid=4326),
+            land_number="1",
+        )
+        return lam_phaya
+
+    def refused_codes(self, town, path, layer="parcels"):
+        with pytest.raises(ImportRefused) as refused:
+            run(town, path, layer=layer, zones=[self.ours.pk])
+        return sorted(p["code"] for p in refused.value.report["problems"] if p["kind"] == "outside_zones")
+
+    def test_a_parcel_of_another_zone_is_neither_changed_nor_created(self, tmp_path, town):
+        frame = parcels_frame(3).assign(parcel_code=["02A001", "02A002", "01A001"], land_no="666")
+        assert self.refused_codes(town, write(frame, tmp_path, "gpkg")) == ["02A001", "02A002"]
+        self.their_parcel.refresh_from_db()
+        assert self.their_parcel.land_number == "1"
+        assert Parcel._base_manager.filter(municipality=town).count() == 1  # nothing written
+
+    def test_a_parcel_of_their_own_zone_is_imported(self, tmp_path, town):
+        frame = parcels_frame(2).assign(parcel_code=["01A001", "01A002"])
+        assert run(town, write(frame, tmp_path, "gpkg"), zones=[self.ours.pk])["result"]["new"] == 2
+
+    def test_a_member_of_every_zone_imports_them_all(self, tmp_path, town):
+        frame = parcels_frame(2).assign(parcel_code=["02A001", "01A001"], land_no="666")
+        assert run(town, write(frame, tmp_path, "gpkg"))["result"] == {"new": 1, "changed": 1}
+
+    def test_a_sign_on_a_parcel_of_another_zone_is_refused(self, tmp_path, town):
+        centre = lots(1)[0].centroid  # on 02A001
+        path = tmp_path / "signs.csv"
+        path.write_text(
+            "signboard_code,business,sign_type,width_cm,height_cm,installed,lon,lat\n"
+            f"02A001-P001,ร้านข้าวแกง,2,200,80,15/01/2568,{centre.x},{centre.y}\n",
+            encoding="utf-8",
+        )
+        assert self.refused_codes(town, path, layer="signboards") == ["02A001-P001"]

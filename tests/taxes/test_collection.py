@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from taxes.rules import collection
+from taxes.rules.money import round_baht
 from taxes.rules.params import YearParameters
 
 D = datetime.date
@@ -99,3 +100,17 @@ def test_a_part_payment_covers_principal_with_its_own_charges_exactly():
         Decimal("5.52"),
         Decimal("87.28"),
     )
+
+
+def test_the_surcharge_share_leaves_out_a_signboards_late_filing_surcharge():
+    """STA s.25(3): the 2 % a month is not charged on the surcharges of s.25(1)-(2)."""
+    late = [{"code": "sign", "amount": "494"}, {"code": "late_filing", "rate": "0.10", "amount": "49.4"}]
+    share = collection.surcharge_share_of(late)
+    assert collection.surcharge_share_of([{"code": "sign", "amount": "494"}]) == 1
+    charge = collection.Charge("late", 1, Decimal(0), Decimal("0.02"), share)
+    assert charge.amounts(Decimal("543.40")) == (Decimal("0.00"), Decimal("9.88"))
+    (part,), left = collection.allocate_payment(
+        Decimal("100.00"), [collection.Due(1, datetime.date(2026, 3, 16), Decimal("543.40"))], lambda due: charge
+    )
+    assert left == 0 and part.principal + part.penalty + part.surcharge == Decimal("100.00")
+    assert part.surcharge == round_baht(part.principal * share * Decimal("0.02"))

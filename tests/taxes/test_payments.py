@@ -232,6 +232,27 @@ class PaymentTests(TestCase):
         assert self.second_house.status == AssessmentStatus.SUPERSEDED
         assert parcel_tax_status(tax_year=2026)[parcel.pk].tax_due == Decimal("712.00")
 
+    def test_a_signboards_monthly_surcharge_is_not_charged_on_its_late_filing_surcharge(self):
+        """STA s.25(3): 2 % a month of the tax, not of the 10 % added for not filing (s.25(1))."""
+        sign = Assessment.objects.get(run=self.first_run, signboard=self.sign)
+        notices_issue(assessments=[sign], issued_on=D(2026, 3, 1), acting_user=self.officer)
+        sign.refresh_from_db()
+        facts = sign.calculator_input
+        facts["filing"] = "late"
+        late = assessment_correct(
+            assessment=sign, facts=facts, reason="ไม่ยื่นแบบ ภ.ป.1", issued_on=D(2026, 3, 1), acting_user=self.officer
+        )
+        assert late.tax == Decimal("543.40")  # 494.00 and its 10 %
+        state = balance(late, on=D(2026, 4, 10))  # due 16 March: one month late
+        assert sum(line["surcharge"] for line in state["dues"]) == Decimal("9.88")  # 2 % of 494.00
+        payment, _ = self.pay("553.28", D(2026, 4, 10), receipt="S-LATE", assessment=late)
+        assert (payment.principal, payment.penalty, payment.surcharge) == (
+            Decimal("543.40"),
+            Decimal("0.00"),
+            Decimal("9.88"),
+        )
+        assert balance(late, on=D(2026, 4, 10))["outstanding"] == 0
+
 
 class TaxStatusForTheMapsTests(TestCase):
     @classmethod
