@@ -12,7 +12,7 @@ import logging
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -181,8 +181,11 @@ def write_geojson(frame, layer: Layer, encoding: str) -> bytes:
 def write_shapefile(frame, layer: Layer, encoding: str) -> bytes:
     if layer.mixed_geometry and len({t for t in frame.geometry.geom_type.str.removeprefix("Multi")}) > 1:
         raise ValidationError(_("shapefile เก็บรูปเรขาคณิตได้ชนิดเดียว แต่ชั้นข้อมูลนี้มีทั้งจุด เส้น และรูปปิด: โปรดเลือก GeoPackage"))
-    renamed = frame.rename(columns={c.name: c.short for c in layer.columns})
     codec = "cp874" if encoding == "cp874" else "utf-8"
+    refusals = _dbf_refusals(frame, layer, codec)
+    if refusals:
+        raise ValidationError([ValidationError(text, code="shapefile_would_lose_text") for text in refusals])
+    renamed = frame.rename(columns={c.name: c.short for c in layer.columns})
 
     def write(path):
         renamed.to_file(path, driver="ESRI Shapefile", engine="pyogrio", encoding=codec.upper())
@@ -196,6 +199,92 @@ def write_shapefile(frame, layer: Layer, encoding: str) -> bytes:
             for part in sorted(Path(folder).iterdir()):
                 archive.write(part, part.name)
         return buffer.getvalue()
+
+
+# A DBF character field holds at most 254 bytes. GDAL cuts a longer value, and drops a character the
+# target encoding lacks, with no more than a warning: a re-import would then write the damaged text
+# back into the register. So a shapefile that cannot hold every text value whole is refused.
+DBF_TEXT_BYTES = 254
+
+
+@dataclass
+class _Lost:
+    """The records of one column whose text a DBF in one encoding would cut or lose characters of."""
+
+    too_long: list = field(default_factory=list)  # record codes, in code order
+    unencodable: list = field(default_factory=list)
+    character: str = ""  # the first character the encoding lacks
+
+
+def _dbf_losses(frame, layer: Layer, codec: str) -> dict:
+    """Column → _Lost, for every column with a text value that would not reach the DBF whole."""
+    losses = {}
+    codes = frame[layer.code].tolist()
+    for column in layer.columns:
+        if column.name not in frame:
+            continue
+        lost = _Lost()
+        for code, value in zip(codes, frame[column.name].tolist(), strict=True):
+            if not isinstance(value, str) or (value.isascii() and len(value) <= DBF_TEXT_BYTES):
+                continue  # ASCII is one byte in both encodings: most values end here
+            try:
+                size = len(value.encode(codec))
+            except UnicodeEncodeError as error:
+                lost.unencodable.append(code)
+                lost.character = lost.character or value[error.start]
+                continue
+            if size > DBF_TEXT_BYTES:
+                lost.too_long.append(code)
+        if lost.too_long or lost.unencodable:
+            losses[column] = lost
+    return losses
+
+
+def _dbf_refusals(frame, layer: Layer, codec: str) -> list[str]:
+    """Why a shapefile in `codec` would damage this frame's text: one message per column and cause."""
+    losses = _dbf_losses(frame, layer, codec)
+    if not losses:
+        return []
+    # Thai text runs three bytes a character in UTF-8 but one in CP874: offer CP874 when it holds all.
+    cp874_would_do = codec == "utf-8" and not _dbf_losses(frame, layer, "cp874")
+    messages = []
+    for column, lost in losses.items():
+        if lost.unencodable:
+            messages.append(
+                _(
+                    "ไม่ได้ส่งออก: คอลัมน์ “%(column)s” มีตัวอักษรที่การเข้ารหัส CP874 ไม่มี (เช่น “%(character)s”) "
+                    "%(count)s รายการ เช่น รหัส %(code)s ตัวอักษรเหล่านี้จะหายไปจากไฟล์ "
+                    "โปรดเลือกการเข้ารหัส UTF-8 หรือส่งออกเป็น GeoPackage"
+                )
+                % {
+                    "column": layer.label_of(column),
+                    "character": lost.character,
+                    "count": f"{len(lost.unencodable):,}",
+                    "code": lost.unencodable[0],
+                }
+            )
+        if not lost.too_long:
+            continue
+        arguments = {"column": layer.label_of(column), "count": f"{len(lost.too_long):,}", "code": lost.too_long[0]}
+        if codec == "cp874":
+            text = _(
+                "ไม่ได้ส่งออก: คอลัมน์ “%(column)s” มีข้อความยาวเกินกว่าที่ shapefile เก็บได้ (254 ตัวอักษรเมื่อเข้ารหัส CP874) "
+                "%(count)s รายการ เช่น รหัส %(code)s ข้อความเหล่านี้จะถูกตัดท้าย โปรดส่งออกเป็น GeoPackage"
+            )
+        elif cp874_would_do:
+            text = _(
+                "ไม่ได้ส่งออก: คอลัมน์ “%(column)s” มีข้อความยาวเกินกว่าที่ shapefile เก็บได้ "
+                "(254 ไบต์ ราว 84 ตัวอักษรไทยเมื่อเข้ารหัส UTF-8) %(count)s รายการ เช่น รหัส %(code)s "
+                "ข้อความเหล่านี้จะถูกตัดท้าย โปรดส่งออกเป็น GeoPackage หรือ shapefile ที่เข้ารหัส CP874 (เก็บได้ 254 ตัวอักษร)"
+            )
+        else:
+            text = _(
+                "ไม่ได้ส่งออก: คอลัมน์ “%(column)s” มีข้อความยาวเกินกว่าที่ shapefile เก็บได้ "
+                "(254 ไบต์ ราว 84 ตัวอักษรไทยเมื่อเข้ารหัส UTF-8) %(count)s รายการ เช่น รหัส %(code)s "
+                "ข้อความเหล่านี้จะถูกตัดท้าย โปรดส่งออกเป็น GeoPackage"
+            )
+        messages.append(text % arguments)
+    return messages
 
 
 def _table(frame, layer: Layer, *, thai: bool) -> pd.DataFrame:

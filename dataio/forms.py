@@ -75,7 +75,14 @@ class ExportForm(forms.Form):
     layer = forms.ChoiceField(label=_("ชั้นข้อมูล"), choices=layer_choices(), required=False)
     fmt = forms.ChoiceField(label=_("รูปแบบไฟล์"), choices=list(FORMATS.items()), initial="gpkg")
     encoding = forms.ChoiceField(
-        label=_("การเข้ารหัสตัวอักษร (shapefile)"), choices=list(ENCODINGS.items()), initial="utf-8", required=False
+        label=_("การเข้ารหัสตัวอักษร (shapefile)"),
+        choices=list(ENCODINGS.items()),
+        initial="utf-8",
+        required=False,
+        help_text=_(
+            "shapefile เก็บข้อความได้ช่องละไม่เกิน 254 ไบต์: ราว 84 ตัวอักษรไทยเมื่อเข้ารหัส UTF-8 หรือ 254 ตัวอักษรใน CP874 "
+            "(CP874 ไม่มีตัวอักษรอย่าง é) ข้อความที่ยาวกว่านี้ส่งออกเป็น GeoPackage"
+        ),
     )
     personal_data = forms.BooleanField(
         label=_("รวมข้อมูลส่วนบุคคล (ชื่อ เลขประจำตัว ที่อยู่ของเจ้าของ)"),

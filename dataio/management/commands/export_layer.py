@@ -18,7 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--municipality", required=True)
         parser.add_argument("--layer", choices=list(LAYERS), default="parcels")
         parser.add_argument("--format", dest="fmt", choices=list(FORMATS), default="gpkg")
-        parser.add_argument("--encoding", choices=["utf-8", "cp874"], default="utf-8", help="shapefile เท่านั้น")
+        parser.add_argument(
+            "--encoding",
+            choices=["utf-8", "cp874"],
+            default="utf-8",
+            help="shapefile เท่านั้น: ข้อความช่องละไม่เกิน 254 ไบต์ (ไทยราว 84 ตัวใน UTF-8, 254 ตัวใน CP874)",
+        )
         parser.add_argument("--personal-data", action="store_true", help="รวมชื่อ เลขประจำตัว ที่อยู่ (ต้องระบุ --user ที่มีสิทธิ์)")
         parser.add_argument("--user", help="ผู้ส่งออก (ต้องมีสิทธิ์ดูข้อมูลส่วนบุคคลเมื่อใช้ --personal-data)")
         parser.add_argument("-o", "--output", type=Path, help="ไฟล์ผลลัพธ์ (ไม่ระบุ = ตั้งชื่อให้)")
