@@ -88,9 +88,18 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 def months_late(due_on: datetime.date, paid_on: datetime.date) -> int:
-    """Months (a part month counting as one) from the day after `due_on` to `paid_on`."""
+    """Months late, a part month counting as one (LBTA s.70, STA s.25(3)), from the day after `due_on`.
+
+    Counted as the Civil and Commercial Code counts a period of months (s.193/5): one that starts on
+    the first of a month runs by calendar months (due 30 June: 1-31 July is the first month, August
+    the second); any other ends on the day before the same day of a later month, or on that month's
+    last day when it has no such day (due 15 March: 16 March-15 April; due 30 January: to 28 February).
+    """
     if paid_on <= due_on:
         return 0
+    start = due_on + datetime.timedelta(days=1)
+    if start.day == 1:
+        return (paid_on.year - start.year) * 12 + paid_on.month - start.month + 1
     months = 1
     while add_months(due_on, months) < paid_on:
         months += 1

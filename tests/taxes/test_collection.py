@@ -17,8 +17,22 @@ def test_a_part_month_counts_as_a_month():
     assert collection.months_late(due, D(2026, 6, 30)) == 0
     assert collection.months_late(due, D(2026, 7, 1)) == 1
     assert collection.months_late(due, D(2026, 7, 30)) == 1
-    assert collection.months_late(due, D(2026, 7, 31)) == 2
+    assert collection.months_late(due, D(2026, 8, 1)) == 2
+    assert collection.months_late(due, D(2027, 1, 1)) == 7
     assert collection.months_late(D(2026, 1, 31), D(2026, 2, 28)) == 1
+    assert collection.months_late(D(2026, 1, 31), D(2026, 3, 1)) == 2
+
+
+def test_months_are_counted_as_the_civil_code_counts_a_period():
+    """CCC s.193/5: from the first of a month, calendar months; from any other day, to the day before
+    the same day of a later month, or that month's last day when it has none."""
+    assert collection.months_late(D(2026, 6, 30), D(2026, 7, 31)) == 1  # 1-31 July
+    assert collection.months_late(D(2023, 4, 30), D(2023, 5, 31)) == 1  # the 2023 due date
+    assert collection.months_late(D(2026, 2, 28), D(2026, 3, 31)) == 1  # 1-31 March
+    assert collection.months_late(D(2026, 3, 15), D(2026, 4, 15)) == 1  # 16 March-15 April
+    assert collection.months_late(D(2026, 3, 15), D(2026, 4, 16)) == 2
+    assert collection.months_late(D(2026, 1, 30), D(2026, 2, 28)) == 1  # 31 January-28 February
+    assert collection.months_late(D(2026, 1, 30), D(2026, 3, 1)) == 2
 
 
 def test_tax_of_3000_baht_or_more_is_split_into_three_equal_instalments():
