@@ -350,11 +350,16 @@ def import_session_recheck(*, session: ImportSession, acting_user, **changes) ->
 
 
 @transaction.atomic
+@transaction.atomic
 def import_session_commit_start(*, session: ImportSession, acting_user):
-    """Hand the commit to the background worker; the page follows its progress."""
+    """Hand the commit to the background worker; the page follows its progress.
+
+    The session's row is locked first: a double click, or two officers on the same session, queue one
+    import; the second finds it under way and is told so."""
     from dataio.tasks import commit_import
     from jobs.services import task_start
 
+    session = ImportSession.objects.select_for_update().get(pk=session.pk)
     if not session.can_commit:
         raise ValidationError(_("นำเข้าไม่ได้: ไฟล์ยังมีข้อผิดพลาดหรือนำเข้าไปแล้ว"))
     task = task_start(

@@ -1,6 +1,7 @@
 """Guards of the import found by review: a deed area kept, a sliver refused, a failed commit that says
 so, infrastructure only for those who may edit it, and uploaded files never served back."""
 
+import threading
 import warnings
 from decimal import Decimal
 
@@ -10,12 +11,20 @@ import shapely
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from assets.models import Parcel
 from dataio.models import ImportSession, ImportStatus
-from dataio.services import ImportOptions, ImportRefused, check_file, import_file
+from dataio.services import (
+    ImportOptions,
+    ImportRefused,
+    check_file,
+    import_file,
+    import_session_commit_start,
+    import_session_create,
+)
 from dataio.tasks import commit_import
 from municipalities.choices import Role
 from municipalities.permissions import Capability, capabilities_of
@@ -189,3 +198,38 @@ class TestAMemberLimitedToSomeZones:
             encoding="utf-8",
         )
         assert self.refused_codes(town, path, layer="signboards") == ["02A001-P001"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_commits_of_one_session_at_once_queue_one_import(tmp_path):
+    town = municipality_on_real_boundary()
+    officer = MembershipFactory(municipality=town, role=Role.TAX_OFFICER).user
+    path = write(parcels_frame(2), tmp_path, "gpkg")
+    with scoped_to(town):
+        session = import_session_create(
+            municipality=town,
+            acting_user=officer,
+            upload=SimpleUploadedFile(path.name, path.read_bytes()),
+            options=ImportOptions(layer="parcels"),
+        )
+    assert session.can_commit
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def commit():
+        try:
+            with scoped_to(town):
+                barrier.wait(timeout=10)
+                outcomes.append(import_session_commit_start(session=session, acting_user=officer))
+        except ValidationError as refused:
+            outcomes.append(refused)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=commit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(type(o).__name__ for o in outcomes) == ["BackgroundTask", "ValidationError"]
+    assert ProcrastinateJob.objects.filter(task_name="dataio.commit_import").count() == 1
