@@ -119,3 +119,22 @@ def self_intersecting(vertices: int = 10_000) -> shapely.Polygon:
     order = np.argsort((angles * 3) % (2 * np.pi), kind="stable")  # visit the points out of order: crossings
     xs, ys = centre.x + radius[order] * np.cos(angles[order]), centre.y + radius[order] * np.sin(angles[order])
     return shapely.Polygon(np.column_stack([xs, ys]))
+
+
+def run(town, path, layer="parcels", zones=None, **options):
+    """Import a file into `town` as a member limited to `zones` (None: every zone) would."""
+    from dataio.services import ImportOptions, import_file
+    from municipalities.tenancy import scoped_to
+
+    with scoped_to(town, zones=zones):
+        return import_file(
+            municipality=town, acting_user=None, path=path, options=ImportOptions(layer=layer, **options)
+        )
+
+
+def check(town, path, layer="parcels", **options):
+    from dataio.services import ImportOptions, check_file
+    from municipalities.tenancy import scoped_to
+
+    with scoped_to(town):
+        return check_file(municipality=town, path=path, options=ImportOptions(layer=layer, **options))

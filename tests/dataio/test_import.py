@@ -2,7 +2,6 @@
 re-imports with history, and all-or-nothing commits."""
 
 import datetime
-import warnings
 from decimal import Decimal
 
 import geopandas as gpd
@@ -17,38 +16,13 @@ from pyproj import Transformer
 
 from assets.models import Building, InfrastructureAsset, Parcel, Signboard
 from dataio.reader import FileRefused
-from dataio.services import ImportOptions, ImportRefused, check_file, import_file
+from dataio.services import ImportRefused
 from dataio.values import load_mapping
 from municipalities.tenancy import platform_scope, scoped_to
-from tests.dataio.files import lots, municipality_on_real_boundary, parcels_frame, self_intersecting, write
+from tests.dataio.files import check, lots, parcels_frame, run, self_intersecting, write
 from tests.factories import BlockFactory, LandUseFactory, OwnerFactory, ParcelFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lam_phaya():
-    return municipality_on_real_boundary()
-
-
-@pytest.fixture(autouse=True)
-def _quiet_geopandas():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # shapefile column names are shortened on purpose
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield
-
-
-def run(town, path, layer="parcels", **options):
-    with scoped_to(town):
-        return import_file(
-            municipality=town, acting_user=None, path=path, options=ImportOptions(layer=layer, **options)
-        )
-
-
-def check(town, path, layer="parcels", **options):
-    with scoped_to(town):
-        return check_file(municipality=town, path=path, options=ImportOptions(layer=layer, **options))
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quiet_geopandas")]
 
 
 def parcels_of(town):

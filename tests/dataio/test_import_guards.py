@@ -2,7 +2,6 @@
 so, infrastructure only for those who may edit it, and uploaded files never served back."""
 
 import threading
-import warnings
 from decimal import Decimal
 
 import geopandas as gpd
@@ -21,7 +20,6 @@ from dataio.services import (
     ImportOptions,
     ImportRefused,
     check_file,
-    import_file,
     import_session_commit_start,
     import_session_create,
 )
@@ -29,7 +27,7 @@ from dataio.tasks import commit_import
 from municipalities.choices import Role
 from municipalities.permissions import Capability, capabilities_of
 from municipalities.tenancy import scoped_to
-from tests.dataio.files import lots, municipality_on_real_boundary, parcels_frame, write
+from tests.dataio.files import lots, municipality_on_real_boundary, parcels_frame, run, write
 from tests.factories import (
     TEST_PASSWORD,
     BlockFactory,
@@ -39,26 +37,7 @@ from tests.factories import (
     ZoneFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lam_phaya():
-    return municipality_on_real_boundary()
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
-
-
-def run(town, path, layer="parcels", zones=None, **options):
-    with scoped_to(town, zones=zones):
-        return import_file(
-            municipality=town, acting_user=None, path=path, options=ImportOptions(layer=layer, **options)
-        )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quiet_geopandas")]
 
 
 def sliver():
