@@ -22,7 +22,7 @@ from catalogue.choices import Classification
 from catalogue.customfields import fields_for, sql_select
 from catalogue.disclosure import published_sql
 from catalogue.models import Dataset, MunicipalProfile
-from catalogue.sources import SOURCES, UPLOAD, Source
+from catalogue.sources import SOURCES, UPLOAD, Source, dataset_key
 from municipalities.modules import closed_datasets, dataset_owners, hidden_modules
 from municipalities.permissions import capabilities_of
 from municipalities.tenancy import current_zones
@@ -54,6 +54,13 @@ def hidden_datasets(profile) -> Q:
 
 def is_hidden(dataset: Dataset, profile) -> bool:
     return dataset.key in (profile.hidden_layers or []) or dataset.source in closed_datasets(hidden_modules(profile))
+
+
+def hidden_sources(profile) -> frozenset[str]:
+    """The register layers (keys of catalogue.sources.SOURCES) whose datasets the municipality hides as
+    layers (`hidden_layers`): the maps leave them out too (maps/access.py)."""
+    hidden = set(profile.hidden_layers or ()) if profile is not None else set()
+    return frozenset(key for key in SOURCES if dataset_key(key) in hidden)
 
 
 def datasets_of(municipality, *, include_hidden: bool = True):

@@ -18,7 +18,7 @@ from catalogue import selectors
 from catalogue.choices import Classification, FieldType, Licence
 from catalogue.customfields import clean_values, fields_for, layer_of
 from catalogue.models import CustomField, Dataset, DatasetRecord, MunicipalProfile
-from catalogue.sources import SOURCES, UPLOAD
+from catalogue.sources import SOURCES, UPLOAD, dataset_key
 from dataio.layers import LAYERS
 from dataio.reader import FileRefused, ReadOptions, read_source
 from dataio.staging import copy_rows
@@ -60,7 +60,7 @@ def catalogue_sync(municipality, *, model=Dataset) -> None:
         [
             Dataset(
                 municipality_id=municipality.pk,
-                key=source.key.replace(":", "-").replace("_", "-"),
+                key=dataset_key(source.key),
                 source=source.key,
                 title_th=source.title_th,
                 title_en=source.title_en,

@@ -45,6 +45,12 @@ class Source:
     capability: Capability = Capability.VIEW_REGISTER
 
 
+def dataset_key(source_key: str) -> str:
+    """The key of a register layer's dataset in a municipality's catalogue (infrastructure:fire_hydrant →
+    infrastructure-fire-hydrant): what its settings store when they hide the layer (`hidden_layers`)."""
+    return source_key.replace(":", "-").replace("_", "-")
+
+
 IN_ZONES_BY_BLOCK = "t.block_id IN (SELECT b.id FROM municipalities_block b WHERE b.zone_id = ANY(%(zones)s))"
 IN_ZONES_BY_PARCEL = parcel_in_zones_sql("t.parcel_id", "%(zones)s")
 

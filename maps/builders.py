@@ -3,7 +3,8 @@
 A builder turns a municipality and a year into a `folium.Map` (through maps.offline, so every script
 is ours); the view renders it into its template. Styling, clicks, search and filters live in
 static/js/maps.js: each tile layer's options are `Thesaban.layerOptions("<layer>")`, and each layer is
-registered with `Thesaban.register` so that the page's script can reach it.
+registered with `Thesaban.register` so that the page's script can reach it. A layer whose dataset
+the municipality hides (`closed`, maps.access.Hidden.layers) is left out: its tiles answer 404.
 """
 
 import folium
@@ -38,7 +39,9 @@ def tile_url(layer: str, year: int) -> str:
     return f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf?year={year}"
 
 
-def _tiles(m, layer: str, name: str, year: int, *, show: bool = True):
+def _tiles(m, layer: str, name: str, year: int, closed: frozenset[str], *, show: bool = True):
+    if layer in closed:
+        return None
     grid = VectorGridProtobuf(tile_url(layer, year), name, f"Thesaban.layerOptions({layer!r})", show=show)
     grid.add_to(m)
     Registered(layer, grid, m).add_to(m)
@@ -65,41 +68,41 @@ def _map(municipality, **options):
     return new_map(bounds=extent, max_zoom=20, **options)
 
 
-def tax_map(municipality, *, year: int, rasters: bool) -> folium.Map:
+def tax_map(municipality, *, year: int, rasters: bool, closed: frozenset[str] = frozenset()) -> folium.Map:
     """The tax officer's map: parcels and signs by tax status; blocks by collection below zoom 14.
     `rasters`: the rasters module is open (municipalities/modules.py), so its orthophotos are drawn."""
     m = _map(municipality)
     if rasters:
         _rasters(m, floods=False)
-    _tiles(m, "zones", _("เขต"), year)
-    _tiles(m, "blocks", _("เขตย่อย (อัตราการจัดเก็บ)"), year)
-    _tiles(m, "parcels", _("แปลงที่ดินตามสถานะภาษี"), year)
-    _tiles(m, "buildings", _("สิ่งปลูกสร้าง"), year)
-    _tiles(m, "signboards", _("ป้ายตามสถานะภาษี"), year)
+    _tiles(m, "zones", _("เขต"), year, closed)
+    _tiles(m, "blocks", _("เขตย่อย (อัตราการจัดเก็บ)"), year, closed)
+    _tiles(m, "parcels", _("แปลงที่ดินตามสถานะภาษี"), year, closed)
+    _tiles(m, "buildings", _("สิ่งปลูกสร้าง"), year, closed)
+    _tiles(m, "signboards", _("ป้ายตามสถานะภาษี"), year, closed)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
 
 
-def engineer_map(municipality, *, year: int, rasters: bool) -> folium.Map:
+def engineer_map(municipality, *, year: int, rasters: bool, closed: frozenset[str] = frozenset()) -> folium.Map:
     """The engineer's map: infrastructure by kind and condition over the parcels, with the rasters
     (unless the municipality hides their module)."""
     m = _map(municipality)
     if rasters:
         _rasters(m, floods=True)
-    _tiles(m, "zones", _("เขต"), year)
-    _tiles(m, "parcels", _("แปลงที่ดิน"), year)
-    _tiles(m, "buildings", _("สิ่งปลูกสร้าง"), year, show=False)
-    _tiles(m, "infrastructure", _("โครงสร้างพื้นฐาน"), year)
+    _tiles(m, "zones", _("เขต"), year, closed)
+    _tiles(m, "parcels", _("แปลงที่ดิน"), year, closed)
+    _tiles(m, "buildings", _("สิ่งปลูกสร้าง"), year, closed, show=False)
+    _tiles(m, "infrastructure", _("โครงสร้างพื้นฐาน"), year, closed)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
 
 
-def revenue_map(municipality, *, year: int) -> folium.Map:
+def revenue_map(municipality, *, year: int, closed: frozenset[str] = frozenset()) -> folium.Map:
     """The executive's map: zones and blocks by collection rate, and the revenue the register misses."""
     m = _map(municipality)
-    _tiles(m, "zones", _("เขต (อัตราการจัดเก็บ)"), year)
-    _tiles(m, "blocks", _("เขตย่อย (อัตราการจัดเก็บ)"), year)
-    _tiles(m, "missed", _("รายได้ที่อาจตกหล่น"), year)
-    _tiles(m, "parcels", _("แปลงที่ดินตามสถานะภาษี"), year, show=False)
+    _tiles(m, "zones", _("เขต (อัตราการจัดเก็บ)"), year, closed)
+    _tiles(m, "blocks", _("เขตย่อย (อัตราการจัดเก็บ)"), year, closed)
+    _tiles(m, "missed", _("รายได้ที่อาจตกหล่น"), year, closed)
+    _tiles(m, "parcels", _("แปลงที่ดินตามสถานะภาษี"), year, closed, show=False)
     folium.LayerControl(collapsed=False).add_to(m)
     return m

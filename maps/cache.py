@@ -55,6 +55,7 @@ class TileKey(NamedTuple):
     year: int
     day: str  # today's date for layers that carry the tax status, else ""
     zones: tuple[int, ...] = ()  # the zones a zone-limited member sees; () for the whole municipality
+    hidden_kinds: tuple[str, ...] = ()  # the kinds of the layer's features the municipality hides (maps/access.py)
 
 
 def tile_bounds(z: int, x: int, y: int, *, buffered: bool = True) -> tuple[float, float, float, float]:

@@ -1,8 +1,9 @@
 """The vector-tile layers and their SQL: one statement per layer and access level, built like Martin's.
 
 Each tile is one execution of a statement prepared once per database connection (maps/tiles.py),
-with the parameters `$1, $2, $3` = z, x, y, `$4` = the municipality, `$5` = the tax year and, for a
-member limited to some zones, `$6` = their zone ids:
+with the parameters `$1, $2, $3` = z, x, y, `$4` = the municipality, `$5` = the tax year, for a
+member limited to some zones `$6` = their zone ids and, for a layer of kinds (infrastructure, missed
+revenue) some of which the municipality hides, the next one (`$6` or `$7`) = the kinds left out:
 
     SELECT ST_AsMVT(t, '<layer>', 1024, 'geom', 'id') FROM (
         SELECT id, ST_AsMVTGeom(<3857 column>, (SELECT ST_TileEnvelope($1, $2, $3)::box2d), 1024, 16, true) AS geom,
@@ -44,6 +45,10 @@ member limited to some zones, `$6` = their zone ids:
 - Zone limits (municipalities/tenancy.py) are applied as the models declare them: parcels by their
   block's zone, buildings and signs by their parcel's, blocks and zones themselves; infrastructure
   belongs to the whole town.
+- Layers a municipality hides (its settings' `hidden_layers`, maps/access.py) are closed whole, or, in
+  a layer of kinds, left out by kind: an infrastructure kind, or the missed layer's parcels, buildings
+  or signs. Only a municipality that hides one runs the statement with the kinds as a parameter; the
+  others run the statement without it, unchanged.
 - Low zooms never carry parcels: parcels, signs and the missed-revenue layer start at z14,
   buildings at z15, infrastructure at z13, blocks at z12; zones are drawn at every zoom, simplified
   to the tile's unit (`UNIT_AT_Z0`: the width of a z0 tile divided by the extent).
@@ -123,18 +128,22 @@ class Layer:
     min_zoom: int
     tax: bool  # carries the tax status or revenue, which depend on the year and on today's date
     needs_taxes: bool = False  # served only to roles that see taxes
+    by_kind: bool = False  # its features carry a `kind`; the kinds the municipality hides are left out
 
-    def sql(self, access: str, zoned: bool = False) -> str:
+    def sql(self, access: str, zoned: bool = False, hiding: bool = False) -> str:
         columns, source = BUILDERS[self.name](access, zoned)
+        # The condition on the outer row is pushed down to the table (or to each branch of the missed
+        # layer's UNION, where it is a one-time filter), so a hidden kind's rows are never read.
+        hidden = f" WHERE t.kind <> ALL(${7 if zoned else 6})" if hiding else ""
         return (
             f"SELECT ST_AsMVT(t, '{self.name}', {EXTENT}, 'geom', 'id') FROM (SELECT "
             + ", ".join(columns)
-            + f" {source}) AS t"
+            + f" {source}) AS t{hidden}"
         )
 
-    def parameters(self, zoned: bool) -> str:
+    def parameters(self, zoned: bool, hiding: bool = False) -> str:
         """The statement's parameter types for PREPARE."""
-        return "int, int, int, bigint, int" + (", bigint[]" if zoned else "")
+        return "int, int, int, bigint, int" + (", bigint[]" if zoned else "") + (", text[]" if hiding else "")
 
 
 def _geom(column: str, simplify: bool = False) -> str:
@@ -270,10 +279,10 @@ LAYERS = {
         Layer("parcels", min_zoom=14, tax=True),
         Layer("buildings", min_zoom=15, tax=False),
         Layer("signboards", min_zoom=14, tax=True),
-        Layer("infrastructure", min_zoom=13, tax=False),
+        Layer("infrastructure", min_zoom=13, tax=False, by_kind=True),
         Layer("blocks", min_zoom=12, tax=True),
         Layer("zones", min_zoom=0, tax=True),
-        Layer("missed", min_zoom=14, tax=True, needs_taxes=True),
+        Layer("missed", min_zoom=14, tax=True, needs_taxes=True, by_kind=True),
     )
 }
 MAX_ZOOM = 22

@@ -51,7 +51,10 @@ def _path(geom, to_mm) -> str:
     return " ".join(rings)
 
 
-def _map_svg(municipality, focus, *, year: int, taxes: bool, highlight_ids: set[int]) -> tuple[str, dict]:
+def _map_svg(
+    municipality, focus, *, year: int, taxes: bool, highlight_ids: set[int], buildings: bool = True
+) -> tuple[str, dict]:
+    """The map's SVG and its facts; `buildings`: the municipality does not hide them (maps.access.Hidden)."""
     srid = municipality.area_srid
     focus_utm = focus.transform(srid, clone=True)
     xmin, ymin, xmax, ymax = focus_utm.extent
@@ -90,7 +93,7 @@ def _map_svg(municipality, focus, *, year: int, taxes: bool, highlight_ids: set[
                 f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="1.9" text-anchor="middle" fill="#333">'
                 f"{escape(parcel.parcel_code)}</text>"
             )
-    for building in Building.objects.filter(footprint__intersects=window).only("footprint"):
+    for building in Building.objects.filter(footprint__intersects=window).only("footprint") if buildings else ():
         geom = building.footprint.transform(srid, clone=True)
         shapes.append(
             f'<path d="{_path(geom, to_mm)}" fill="#8a8478" fill-opacity="0.55" stroke="#5d574b" stroke-width="0.1"/>'
@@ -124,14 +127,24 @@ def _pdf(context: dict) -> bytes:
     )
 
 
-def parcel_pdf(parcel: Parcel, *, year: int, taxes: bool) -> bytes:
-    svg, facts = _map_svg(parcel.municipality, parcel.geom, year=year, taxes=taxes, highlight_ids={parcel.pk})
+def parcel_pdf(parcel: Parcel, *, year: int, taxes: bool, closed: frozenset[str] = frozenset()) -> bytes:
+    """`closed`: the tile layers the municipality hides (maps.access.Hidden.layers)."""
+    svg, facts = _map_svg(
+        parcel.municipality,
+        parcel.geom,
+        year=year,
+        taxes=taxes,
+        highlight_ids={parcel.pk},
+        buildings="buildings" not in closed,
+    )
     title = _("แผนที่แปลงที่ดิน %(code)s") % {"code": parcel.parcel_code}
     return _pdf({"title": title, "municipality": parcel.municipality, "svg": mark_safe(svg), "year": year, **facts})
 
 
-def block_pdf(block, *, year: int, taxes: bool) -> bytes:
+def block_pdf(block, *, year: int, taxes: bool, closed: frozenset[str] = frozenset()) -> bytes:
     ids = set(Parcel.objects.filter(block=block).values_list("pk", flat=True))
-    svg, facts = _map_svg(block.municipality, block.geom, year=year, taxes=taxes, highlight_ids=ids)
+    svg, facts = _map_svg(
+        block.municipality, block.geom, year=year, taxes=taxes, highlight_ids=ids, buildings="buildings" not in closed
+    )
     title = _("แผนที่เขตย่อย %(code)s") % {"code": block.code}
     return _pdf({"title": title, "municipality": block.municipality, "svg": mark_safe(svg), "year": year, **facts})

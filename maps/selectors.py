@@ -12,6 +12,7 @@ from assets.models import Building, InfrastructureAsset, LandUse, Owner, Ownersh
 from assets.validators import mask_national_id
 from maps.models import BlockRevenue, RevenueEstimate
 from municipalities.models import Zone
+from municipalities.tenancy import current_zones
 from municipalities.thai import be_year, format_baht, format_rai_ngan_wa, thai_date
 from taxes import selectors as tax_selectors
 from taxes.choices import NoticeKind, TaxKind, TaxState
@@ -38,8 +39,11 @@ def _status_label(row) -> dict:
     return {"code": status, "label": str(TaxState(status).label)}
 
 
-def parcel_panel(parcel: Parcel, *, tax_year: int, taxes: bool, personal: bool) -> dict:
-    """The side panel of a parcel: register facts, owners (masked by role), this year's tax.
+def parcel_panel(
+    parcel: Parcel, *, tax_year: int, taxes: bool, personal: bool, closed: frozenset[str] = frozenset()
+) -> dict:
+    """The side panel of a parcel: register facts, owners (masked by role), this year's tax. Its
+    buildings and signs unless the municipality hides their layers (`closed`, maps.access.Hidden.layers).
 
     Masked, the owners are numbered ("ผู้ถือกรรมสิทธิ์ 1, 2, …"), and the same number names the same
     person among the taxpayers of the tax panel; a taxpayer who holds no share of the land (a
@@ -76,7 +80,9 @@ def parcel_panel(parcel: Parcel, *, tax_year: int, taxes: bool, personal: bool) 
                 "floor_area_m2": format_baht(b.floor_area_m2),
                 "year_built": be_year(b.year_built),
             }
-            for b in Building.objects.filter(parcel=parcel).order_by("building_code")
+            for b in (
+                Building.objects.filter(parcel=parcel).order_by("building_code") if "buildings" not in closed else ()
+            )
         ],
         "signboards": [],
         "links": {
@@ -84,11 +90,13 @@ def parcel_panel(parcel: Parcel, *, tax_year: int, taxes: bool, personal: bool) 
             "record": reverse("admin:assets_parcel_change", args=[parcel.pk]),
         },
     }
-    signs = list(  # the signs up during the year, as the tiles draw them (maps/layers.py SIGN_IN_YEAR)
-        Signboard.objects.filter(parcel=parcel, installed_on__lte=datetime.date(tax_year, 12, 31))
-        .exclude(removed_on__lt=datetime.date(tax_year, 1, 1))
-        .order_by("signboard_code")
-    )
+    signs = []
+    if "signboards" not in closed:  # the signs up during the year, as the tiles draw them (maps/layers.py SIGN_IN_YEAR)
+        signs = list(
+            Signboard.objects.filter(parcel=parcel, installed_on__lte=datetime.date(tax_year, 12, 31))
+            .exclude(removed_on__lt=datetime.date(tax_year, 1, 1))
+            .order_by("signboard_code")
+        )
     sign_status = (
         tax_selectors.signboard_tax_status(tax_year=tax_year, signboard_ids=[s.pk for s in signs]) if taxes else {}
     )
@@ -243,9 +251,14 @@ def revenue_by_zone(*, tax_year: int) -> list[dict]:
 
 
 def revenue_dashboard(*, tax_year: int, today: datetime.date) -> dict:
-    """The executive's figures: collection against the estimate by tax and by month, zones, arrears."""
+    """The executive's figures: collection against the estimate by tax and by month, zones, arrears.
+
+    A member limited to some zones sees their zones' figures (the taxes selectors narrow them), but the
+    estimate is the whole town's (the budget ordinance's, not divided by zone): their target is what
+    their zones were assessed, and the page says so (`zoned`)."""
     by_kind = tax_selectors.revenue_by_kind(tax_year=tax_year)
-    estimates = {e.kind: e for e in RevenueEstimate.objects.filter(tax_year=tax_year)}
+    zoned = current_zones() is not None
+    estimates = {} if zoned else {e.kind: e for e in RevenueEstimate.objects.filter(tax_year=tax_year)}
     kinds = []
     for kind in TaxKind:
         figures = by_kind[kind]
@@ -270,6 +283,7 @@ def revenue_dashboard(*, tax_year: int, today: datetime.date) -> dict:
         "totals": totals,
         "rate": (totals["collected"] / totals["target"]) if totals["target"] else None,
         "estimated": bool(estimates),
+        "zoned": zoned,
         "months": months,
         "zones": revenue_by_zone(tax_year=tax_year),
         "arrears": tax_selectors.arrears_by_age(today=today),

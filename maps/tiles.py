@@ -33,8 +33,8 @@ MAX_TILE_BYTES = 500 * 1024  # docs/performance-anchors.md §1: no tile over 500
 _PREPARED = "_maps_prepared"
 
 
-def statement_name(layer: str, access: str, zoned: bool = False) -> str:
-    return f"maps_tile_{layer}_{access}" + ("_zoned" if zoned else "")
+def statement_name(layer: str, access: str, zoned: bool = False, hiding: bool = False) -> str:
+    return f"maps_tile_{layer}_{access}" + ("_zoned" if zoned else "") + ("_hiding" if hiding else "")
 
 
 def _connection(db):
@@ -49,7 +49,8 @@ def _connection(db):
 
 
 def _text(value) -> bytes:
-    """A parameter in PostgreSQL's text format (a member's zones are a bigint[])."""
+    """A parameter in PostgreSQL's text format (a member's zones are a bigint[], hidden kinds a text[] of
+    identifiers such as `cctv`, which need no quoting)."""
     if isinstance(value, list):
         value = "{" + ",".join(map(str, value)) + "}"
     return str(value).encode()
@@ -66,8 +67,8 @@ def _run(db, raw, name: str, params: list):
     return result
 
 
-def _execute(layer: str, access: str, params: list, zoned: bool, retry: bool = True) -> bytes:
-    name = statement_name(layer, access, zoned)
+def _execute(layer: str, access: str, params: list, zoned: bool, hiding: bool, retry: bool = True) -> bytes:
+    name = statement_name(layer, access, zoned, hiding)
     db = connections[DEFAULT_DB_ALIAS]  # this thread's, looked up once: `connection.x` looks it up at each use
     with db.wrap_database_errors:
         raw = _connection(db)
@@ -75,14 +76,14 @@ def _execute(layer: str, access: str, params: list, zoned: bool, retry: bool = T
         if name not in prepared:
             spec = LAYERS[layer]
             with db.cursor() as cursor:
-                cursor.execute(f"PREPARE {name}({spec.parameters(zoned)}) AS {spec.sql(access, zoned)}")
+                cursor.execute(f"PREPARE {name}({spec.parameters(zoned, hiding)}) AS {spec.sql(access, zoned, hiding)}")
             prepared.add(name)
         result = _run(db, raw, name, params)
         if result.status == pq.ExecStatus.TUPLES_OK:
             return result.get_value(0, 0) or b""
         if raw.broken and retry and not db.in_atomic_block:
             db.close()  # died while idle: once more on a new connection (what the health check is for)
-            return _execute(layer, access, params, zoned, retry=False)
+            return _execute(layer, access, params, zoned, hiding, retry=False)
         raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
 
 
@@ -93,7 +94,9 @@ def render(key: TileKey) -> bytes:
     params = [key.z, key.x, key.y, key.municipality_id, key.year]
     if key.zones:
         params.append(list(key.zones))
-    return _execute(key.layer, key.access, params, zoned=bool(key.zones))
+    if key.hidden_kinds:
+        params.append(list(key.hidden_kinds))
+    return _execute(key.layer, key.access, params, zoned=bool(key.zones), hiding=bool(key.hidden_kinds))
 
 
 def etag_of(body: bytes) -> str:

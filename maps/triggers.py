@@ -437,16 +437,22 @@ ACCESS_REVERSE = (
     + "DROP FUNCTION maps_access_changed();\nDROP FUNCTION maps_access_added();\n"
 )
 
-# The modules a municipality hides close tile layers (municipalities/modules.py, maps/access.py): a change
-# of them makes every process forget every tile permission it remembers (rare; maps_truncated says "all").
+# The modules and layers a municipality hides close tile layers or leave kinds out of them
+# (municipalities/modules.py, maps/access.py): a change of either makes every process forget every tile
+# permission it remembers (rare; maps_truncated says "all"). CREATE OR REPLACE: migration 0010 gave the
+# triggers of 0006 their `hidden_layers`.
 SETTINGS_ACCESS = """
-CREATE TRIGGER maps_access_settings_i AFTER INSERT ON catalogue_municipalprofile FOR EACH ROW
-    WHEN (NEW.hidden_modules <> '[]'::jsonb) EXECUTE FUNCTION maps_truncated('maps_access');
-CREATE TRIGGER maps_access_settings_u AFTER UPDATE ON catalogue_municipalprofile FOR EACH ROW
-    WHEN (OLD.hidden_modules IS DISTINCT FROM NEW.hidden_modules) EXECUTE FUNCTION maps_truncated('maps_access');
-CREATE TRIGGER maps_access_settings_d AFTER DELETE ON catalogue_municipalprofile FOR EACH ROW
-    WHEN (OLD.hidden_modules <> '[]'::jsonb) EXECUTE FUNCTION maps_truncated('maps_access');
-CREATE TRIGGER maps_access_t AFTER TRUNCATE ON catalogue_municipalprofile
+CREATE OR REPLACE TRIGGER maps_access_settings_i AFTER INSERT ON catalogue_municipalprofile FOR EACH ROW
+    WHEN (NEW.hidden_modules <> '[]'::jsonb OR NEW.hidden_layers <> '[]'::jsonb)
+    EXECUTE FUNCTION maps_truncated('maps_access');
+CREATE OR REPLACE TRIGGER maps_access_settings_u AFTER UPDATE ON catalogue_municipalprofile FOR EACH ROW
+    WHEN (OLD.hidden_modules IS DISTINCT FROM NEW.hidden_modules
+          OR OLD.hidden_layers IS DISTINCT FROM NEW.hidden_layers)
+    EXECUTE FUNCTION maps_truncated('maps_access');
+CREATE OR REPLACE TRIGGER maps_access_settings_d AFTER DELETE ON catalogue_municipalprofile FOR EACH ROW
+    WHEN (OLD.hidden_modules <> '[]'::jsonb OR OLD.hidden_layers <> '[]'::jsonb)
+    EXECUTE FUNCTION maps_truncated('maps_access');
+CREATE OR REPLACE TRIGGER maps_access_t AFTER TRUNCATE ON catalogue_municipalprofile
     FOR EACH STATEMENT EXECUTE FUNCTION maps_truncated('maps_access');
 """
 SETTINGS_ACCESS_REVERSE = "".join(

@@ -4,15 +4,16 @@ tenancy mechanism; tiles are raw SQL scoped by maps/access.py."""
 
 import datetime
 
-from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from assets.choices import InfrastructureKind
 from assets.models import InfrastructureAsset, Parcel
 from maps import builders, charts, selectors
-from maps.access import tile_access
+from maps.access import hidden_for, tile_access
 from maps.cache import TileKey
 from maps.layers import LAYERS, MAX_ZOOM, TODAYS_ZONE
 from maps.offline import render as render_map
@@ -51,8 +52,8 @@ def tile(request, layer: str, z: int, x: int, y: int):
     access = tile_access(request)
     if access is None:
         return HttpResponse(status=403)
-    if layer in access.closed:
-        return HttpResponse(status=404)  # drawn only by maps the municipality hides (municipalities/modules.py)
+    if layer in access.closed:  # drawn only by maps the municipality hides, or a layer it hides (maps/access.py)
+        return HttpResponse(status=404)
     if not access.may_read(spec):
         return HttpResponse(status=403)
     if not access.covers(z, x, y):
@@ -68,6 +69,7 @@ def tile(request, layer: str, z: int, x: int, y: int):
         year=_year(request, today),
         day=today.isoformat() if spec.tax else "",
         zones=access.zones,
+        hidden_kinds=access.hidden.kinds_of(layer),
     )
     body, etag, hit = cached_tile(key)
     if request.META.get("HTTP_IF_NONE_MATCH") == etag:  # request.headers would copy every header first
@@ -137,10 +139,11 @@ def _page(request, template: str, m, **context):
 @capability_required(C.VIEW_TAXES)
 def tax_map(request):
     year = _year(request)
+    rasters, closed = module_open(request, "rasters"), hidden_for(request).layers
     return _page(
         request,
         "maps/tax_map.html",
-        builders.tax_map(request.municipality, year=year, rasters=module_open(request, "rasters")),
+        builders.tax_map(request.municipality, year=year, rasters=rasters, closed=closed),
         year=year,
         personal=can(request, C.VIEW_PERSONAL_DATA),
     )
@@ -149,12 +152,16 @@ def tax_map(request):
 @capability_required(C.VIEW_REGISTER)
 def engineer_map(request):
     year = _year(request)
+    hidden = hidden_for(request)
+    rasters = module_open(request, "rasters")
     return _page(
         request,
         "maps/engineer_map.html",
-        builders.engineer_map(request.municipality, year=year, rasters=module_open(request, "rasters")),
+        builders.engineer_map(request.municipality, year=year, rasters=rasters, closed=hidden.layers),
         year=year,
-        kinds=InfrastructureAsset._meta.get_field("kind").choices,
+        kinds=[
+            (kind, label) for kind, label in InfrastructureKind.choices if kind not in hidden.kinds_of("infrastructure")
+        ],
     )
 
 
@@ -163,10 +170,12 @@ def revenue(request):
     year = _year(request)
     today = timezone.localdate()
     data = selectors.revenue_dashboard(tax_year=year, today=today)
+    hidden = hidden_for(request)
     return _page(
         request,
         "maps/revenue.html",
-        builders.revenue_map(request.municipality, year=year),
+        builders.revenue_map(request.municipality, year=year, closed=hidden.layers),
+        missed_hidden=hidden.kinds_of("missed"),
         year=year,
         data=data,
         charts=charts.dashboard_charts(data),
@@ -185,6 +194,7 @@ def parcel_panel(request, pk: int):
             tax_year=_year(request),
             taxes=_taxes(request),
             personal=can(request, C.VIEW_PERSONAL_DATA),
+            closed=hidden_for(request).layers,
         )
     )
 
@@ -193,6 +203,8 @@ def parcel_panel(request, pk: int):
 @capability_required(C.VIEW_REGISTER)
 def asset_panel(request, pk: int):
     asset = get_object_or_404(InfrastructureAsset, pk=pk)
+    if asset.kind in hidden_for(request).kinds_of("infrastructure"):
+        raise Http404(_("เทศบาลซ่อนชั้นข้อมูล “%(kind)s” ไว้ จึงไม่แสดงบนแผนที่") % {"kind": asset.get_kind_display()})
     return JsonResponse(selectors.asset_panel(asset, today=timezone.localdate()))
 
 
@@ -206,13 +218,15 @@ def search(request):
 @capability_required(C.VIEW_REGISTER)
 def print_parcel(request, pk: int):
     parcel = get_object_or_404(Parcel, pk=pk)
-    return _pdf(parcel_pdf(parcel, year=_year(request), taxes=_taxes(request)), f"map-{parcel.parcel_code}")
+    printed = parcel_pdf(parcel, year=_year(request), taxes=_taxes(request), closed=hidden_for(request).layers)
+    return _pdf(printed, f"map-{parcel.parcel_code}")
 
 
 @capability_required(C.VIEW_REGISTER)
 def print_block(request, pk: int):
     block = get_object_or_404(Block, pk=pk)
-    return _pdf(block_pdf(block, year=_year(request), taxes=_taxes(request)), f"map-block-{block.code}")
+    printed = block_pdf(block, year=_year(request), taxes=_taxes(request), closed=hidden_for(request).layers)
+    return _pdf(printed, f"map-block-{block.code}")
 
 
 def _taxes(request) -> bool:

@@ -202,13 +202,21 @@
     ]);
   }
 
-  function areaPanel(p, what) {
+  function areaPanel(p, key) {
     var L_ = T.labels;
+    var box = document.querySelector(".map-box");
+    var what = key === "zones" ? L_.zone : L_.block;
     var rate = p.rate === undefined || p.rate === null ? "-" : (p.rate * 100).toFixed(1) + "%";
-    return el("div", { "data-area": p.code }, [
+    var parts = [
       el("h2", { class: "panel-title", text: what + " " + p.code + (p.name ? " " + p.name : "") }),
       facts([[L_.expected, T.baht(p.expected)], [L_.collected, T.baht(p.collected)], [L_.rate, rate]])
-    ]);
+    ];
+    /* A block prints on A4 (maps:print-block) for the year the map shows. */
+    if (key === "blocks" && box.dataset.blockPrintUrl) {
+      var url = box.dataset.blockPrintUrl.replace("/0/", "/" + p.id + "/") + "?year=" + box.dataset.year;
+      parts.push(el("p", { class: "links" }, [link(url, L_.printMap)]));
+    }
+    return el("div", { "data-area": p.code }, parts);
   }
   T.baht = function (v) {
     if (v === undefined || v === null) return "-";
@@ -245,7 +253,7 @@
       layer.on("click", function (e) { T.openPanel(e.layer.properties.id); });
     } else {
       layer.on("click", function (e) {
-        showPanel(areaPanel(e.layer.properties, key === "zones" ? T.labels.zone : T.labels.block));
+        showPanel(areaPanel(e.layer.properties, key));
       });
     }
   };

@@ -163,6 +163,10 @@ def test_the_executive_reads_the_revenue_map_and_dashboard(page, lam_phaya):
     panel.wait_for()
     text = panel.inner_text()
     assert "ยอดประเมิน" in text and "จัดเก็บได้" in text and "%" in text
+    printed = panel.locator("a", has_text="พิมพ์แผนที่ A4 (PDF)").get_attribute("href")
+    assert printed == f"/maps/blocks/{block.pk}/map.pdf?year={YEAR}"  # the year the map shows
+    response = page.request.get(f"{page.base_url}{printed}")
+    assert response.status == 200 and response.body().startswith(b"%PDF")
     assert violations == [] and page.outside_requests == []
 
 

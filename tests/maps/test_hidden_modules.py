@@ -47,6 +47,7 @@ class HiddenMapTests(TestCase):
             profile_update(municipality=self.town, acting_user=self.members[Role.ADMIN], hidden_modules=list(keys))
 
     def status(self, user, layer, parcels) -> int:
+        self.client.logout()  # force_login alone keeps the session of a user already logged in
         self.client.force_login(user)  # a new session: its tile permission is worked out afresh
         return self.client.get(tile_url(layer, *tile_of(parcels["01A004"].geom.centroid, 16))).status_code
 
@@ -79,6 +80,7 @@ class HiddenMapTests(TestCase):
         printout = f"/maps/parcels/{parcel.pk}/map.pdf"
 
         def seen():
+            self.client.logout()  # force_login alone keeps the session of a user already logged in
             self.client.force_login(officer)  # a new session: its tile permission is worked out afresh
             drawn = features(self.client.get(parcel_tile), "parcels")
             with tempfile.TemporaryDirectory() as tmp:

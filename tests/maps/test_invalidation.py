@@ -24,8 +24,8 @@ from municipalities.choices import Role
 from municipalities.tenancy import platform_scope, scoped_to
 from taxes.models import Assessment, TaxStatus
 from taxes.services import assessment_run, notices_issue, payment_record
-from tests.factories import AssessmentRunFactory, BlockFactory, MembershipFactory, _inside
-from tests.maps.conftest import tile_away_from, tile_of, tile_url
+from tests.factories import AssessmentRunFactory, BlockFactory, InfrastructureAssetFactory, MembershipFactory, _inside
+from tests.maps.conftest import features, tile_away_from, tile_of, tile_url
 from tests.taxes import scenario
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -176,3 +176,29 @@ def test_a_tile_permission_is_forgotten_when_the_municipality_hides_a_map(town):
         profile_update(municipality=town["m"], acting_user=None, hidden_modules=[])
     CACHE.sync()
     assert town["client"].get(tile_url("signboards", *zxy)).status_code in (200, 204)
+
+
+def test_a_tile_permission_is_forgotten_when_the_municipality_hides_a_layer(town):
+    """A hidden layer (`hidden_layers`) closes its tiles or leaves its kind out of them: the same session
+    gets the change as soon as it is committed, and gets the layer back when it is shown again."""
+    camera = InfrastructureAssetFactory(
+        municipality=town["m"], kind="cctv", geom=town["parcels"]["01A002"].geom.centroid
+    )
+    zxy = tile_of(camera.geom, 16)
+
+    def drawn():
+        return [
+            f["properties"]["kind"]
+            for f in features(town["client"].get(tile_url("infrastructure", *zxy)), "infrastructure")
+        ]
+
+    CACHE.sync()
+    assert drawn() == ["cctv"] and town["client"].get(tile_url("signboards", *zxy)).status_code in (200, 204)
+    with scoped_to(town["m"]):
+        profile_update(municipality=town["m"], acting_user=None, hidden_layers=["infrastructure-cctv", "signboards"])
+    CACHE.sync()
+    assert drawn() == [] and town["client"].get(tile_url("signboards", *zxy)).status_code == 404
+    with scoped_to(town["m"]):
+        profile_update(municipality=town["m"], acting_user=None, hidden_layers=[])
+    CACHE.sync()
+    assert drawn() == ["cctv"] and town["client"].get(tile_url("signboards", *zxy)).status_code in (200, 204)

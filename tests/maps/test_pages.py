@@ -194,7 +194,38 @@ class MapPagesTests(TestCase):
         assert self.get(limited.user, "maps:parcel-panel", self.parcels["01A002"].pk).status_code == 404
         assert [r["code"] for r in self.get(limited.user, "maps:search", q="02A").json()["results"]] == ["02A001"]
 
+    def test_an_executive_limited_to_zone_01_is_set_against_its_assessment_not_the_towns_estimate(self):
+        limited = MembershipFactory(municipality=self.m, role=Role.EXECUTIVE)
+        limited.zones.set([self.parcels["01A002"].block.zone])
+        response = self.get(limited.user, "maps:revenue", year=2026)
+        data = response.context["data"]
+        assessed = sum(scenario.EXPECTED.values()) + scenario.SIGN_TAX  # zone 01 holds every parcel and the sign
+        assert (
+            data["totals"]["target"] == data["totals"]["expected"] == assessed != Decimal("5000.00") + scenario.SIGN_TAX
+        )
+        assert data["rate"] == Decimal("276.00") / assessed
+        assert [k["estimate"] for k in data["kinds"]] == [None, None]  # the town's 5,000 is no zone's estimate
+        page = response.content.decode()
+        assert "ยอดประเมินในเขตที่รับผิดชอบ (บาท) — ประมาณการรายรับเป็นของทั้งเทศบาล ไม่แบ่งตามเขต" in page
+        assert "5,000.00" not in page
+        # The executive who sees every zone is still set against the town's estimate.
+        town = self.get(self.executive, "maps:revenue", year=2026)
+        assert town.context["data"]["totals"]["target"] == Decimal("5000.00") + scenario.SIGN_TAX
+        assert "ประมาณการรายรับ (บาท)" in town.content.decode()
+
     # Printed maps -----------------------------------------------------------------------------------
+
+    def test_the_revenue_map_links_a_clicked_block_to_its_printed_map_of_the_year_shown(self):
+        page = self.get(self.executive, "maps:revenue", year=2025).content.decode()
+        template = reverse("maps:print-block", args=[0])
+        assert f'data-year="2025" data-block-print-url="{template}"' in page  # static/js/maps.js areaPanel
+        block = self.parcels["01A002"].block
+        link = template.replace("/0/", f"/{block.pk}/") + "?year=2025"
+        response = self.client.get(link)
+        assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+        with tempfile.TemporaryDirectory() as tmp:
+            text = pdf_text(response.content, pathlib.Path(tmp))
+        assert f"แผนที่เขตย่อย {block.code}" in text and "สถานะภาษีปี 2568" in text  # the year asked, not this one
 
     def test_a_parcel_prints_on_a4_with_a_scale_bar_a_north_arrow_and_a_legend(self):
         response = self.get(self.officer, "maps:print-parcel", self.parcels["01A002"].pk, year=2026)
