@@ -69,7 +69,7 @@ def _map_svg(
     def to_mm(x, y):
         return (x - cx) * 1000 / scale + FRAME_MM[0] / 2, (cy - y) * 1000 / scale + FRAME_MM[1] / 2
 
-    parcels = list(  # today's parcels, and the one printed even when it is retired (split or merged)
+    parcels = list(  # today's parcels, and those printed even when retired (a retired parcel's own map)
         Parcel.objects.filter(Q(retired_on__isnull=True) | Q(pk__in=highlight_ids), geom__intersects=window).only(
             "geom", "parcel_code"
         )
@@ -142,7 +142,7 @@ def parcel_pdf(parcel: Parcel, *, year: int, taxes: bool, closed: frozenset[str]
 
 
 def block_pdf(block, *, year: int, taxes: bool, closed: frozenset[str] = frozenset()) -> bytes:
-    ids = set(Parcel.objects.filter(block=block).values_list("pk", flat=True))
+    ids = set(Parcel.objects.filter(block=block, retired_on__isnull=True).values_list("pk", flat=True))
     svg, facts = _map_svg(
         block.municipality, block.geom, year=year, taxes=taxes, highlight_ids=ids, buildings="buildings" not in closed
     )

@@ -211,4 +211,4 @@ def test_two_commits_of_one_session_at_once_queue_one_import(tmp_path):
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(type(o).__name__ for o in outcomes) == ["BackgroundTask", "ValidationError"]
-    assert ProcrastinateJob.objects.filter(task_name="dataio.commit_import").count() == 1
+    assert ProcrastinateJob.objects.filter(task_name="dataio.commit_import", args__session_id=session.pk).count() == 1

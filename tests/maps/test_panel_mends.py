@@ -4,10 +4,12 @@ parcel drawn on its own map."""
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 from django.test import TestCase
 from django.urls import reverse
 
+from maps import printing
 from maps.printing import _map_svg
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
@@ -76,3 +78,14 @@ class PanelTests(TestCase):
             self.shared.save(update_fields=["retired_on"])
             svg, _facts = _map_svg(self.m, self.shared.geom, year=2026, taxes=True, highlight_ids={self.shared.pk})
         assert 'stroke="#c0392b"' in svg  # the printed parcel, outlined in red
+
+    def test_a_blocks_map_draws_todays_parcels_only(self):
+        with scoped_to(self.m):
+            block = self.shared.block
+            self.shared.retired_on = D(2026, 1, 20)
+            self.shared.save(update_fields=["retired_on"])
+            current = set(block.parcels.filter(retired_on__isnull=True).values_list("pk", flat=True))
+            with mock.patch("maps.printing._map_svg", wraps=printing._map_svg) as drawn:
+                assert printing.block_pdf(block, year=2026, taxes=False).startswith(b"%PDF")
+        assert drawn.call_args.kwargs["highlight_ids"] == current  # the retired parcel is not drawn over them
+        assert self.shared.pk not in current
