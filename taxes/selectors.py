@@ -209,16 +209,14 @@ def _in_member_zones(alias: str) -> str:
 
 
 def revenue_by_kind(*, tax_year: int) -> dict[str, dict]:
-    """Per tax: the year's tax due (expected), paid up to the tax due (collected: as `TAX_SUMS` counts it,
-    paying more than is due, as after a correction lowered a paid tax, is not more tax of the year) and
-    outstanding past its due date (overdue)."""
+    """Per tax: the year's tax due (expected), paid (collected) and outstanding past its due date (overdue)."""
     municipality_id = current_municipality_id()
     totals = {kind: {"expected": Decimal(0), "collected": Decimal(0), "overdue": Decimal(0)} for kind in TaxKind}
     if municipality_id is None:
         return totals
     rows = _rows(
         f"""
-        SELECT CASE WHEN parcel_id IS NOT NULL THEN %(lb)s ELSE %(sb)s END, sum(tax_due), sum(least(tax_paid, tax_due)),
+        SELECT CASE WHEN parcel_id IS NOT NULL THEN %(lb)s ELSE %(sb)s END, sum(tax_due), sum(tax_paid),
                sum(tax_due - tax_paid) FILTER (WHERE status = 'overdue')
         FROM {TAX_STATUS_VIEW} s WHERE municipality_id = %(m)s AND tax_year = %(year)s{_in_member_zones("s")}
         GROUP BY 1

@@ -36,7 +36,7 @@ def lam_phaya(demo_site, django_db_blocker):
                 Assessment.objects.filter(run=run, parcel__block=block, tax__gt=0).order_by("parcel__parcel_code")
             )
             notices_issue(assessments=assessments, issued_on=datetime.date(YEAR, 2, 1), acting_user=officer)
-            for n, assessment in enumerate(assessments[:3]):  # paid on 1 March, or today if that is later
+            for n, assessment in enumerate(assessments[:3]):  # paid on 1 March, or today before then
                 payment_record(
                     assessment=assessment, receipt_number=f"BT-{n}", amount=assessment.tax,
                     paid_on=min(datetime.date(YEAR, 3, 1), datetime.date.today()), acting_user=officer,
