@@ -350,7 +350,6 @@ def import_session_recheck(*, session: ImportSession, acting_user, **changes) ->
 
 
 @transaction.atomic
-@transaction.atomic
 def import_session_commit_start(*, session: ImportSession, acting_user):
     """Hand the commit to the background worker; the page follows its progress.
 

@@ -186,7 +186,14 @@ def revenue(request):
 
 @require_GET
 @capability_required(C.VIEW_REGISTER)
+def _shown(request, layer: str) -> None:
+    """404 for what a layer the municipality hides would show (its settings, maps/access.py)."""
+    if layer in hidden_for(request).layers:
+        raise Http404(_("เทศบาลซ่อนชั้นข้อมูลนี้ไว้ จึงไม่แสดงบนแผนที่"))
+
+
 def parcel_panel(request, pk: int):
+    _shown(request, "parcels")
     parcel = get_object_or_404(Parcel, pk=pk)
     return JsonResponse(
         selectors.parcel_panel(
@@ -211,12 +218,15 @@ def asset_panel(request, pk: int):
 @require_GET
 @capability_required(C.VIEW_REGISTER)
 def search(request):
+    if "parcels" in hidden_for(request).layers:  # search finds parcels only
+        return JsonResponse({"results": []})
     results = selectors.search(request.GET.get("q", ""), personal=can(request, C.VIEW_PERSONAL_DATA))
     return JsonResponse({"results": results})
 
 
 @capability_required(C.VIEW_REGISTER)
 def print_parcel(request, pk: int):
+    _shown(request, "parcels")
     parcel = get_object_or_404(Parcel, pk=pk)
     printed = parcel_pdf(parcel, year=_year(request), taxes=_taxes(request), closed=hidden_for(request).layers)
     return _pdf(printed, f"map-{parcel.parcel_code}")
@@ -224,6 +234,7 @@ def print_parcel(request, pk: int):
 
 @capability_required(C.VIEW_REGISTER)
 def print_block(request, pk: int):
+    _shown(request, "blocks")
     block = get_object_or_404(Block, pk=pk)
     printed = block_pdf(block, year=_year(request), taxes=_taxes(request), closed=hidden_for(request).layers)
     return _pdf(printed, f"map-block-{block.code}")

@@ -155,3 +155,17 @@ class HiddenLayerTests(TestCase):
                         )
                         assert isinstance(cursor.fetchone()[0], bytes | memoryview | None)
                         cursor.execute(f"DEALLOCATE {name}")
+
+    def test_hidden_parcels_are_neither_found_nor_opened_nor_printed(self):
+        parcel = self.parcels["01A002"]
+        self.login(self.officer)
+        assert self.client.get(reverse("maps:search"), {"q": "01A002"}).json()["results"]
+        self.hide("parcels")
+        self.login(self.officer)
+        assert self.client.get(reverse("maps:search"), {"q": "01A002"}).json() == {"results": []}
+        assert self.client.get(reverse("maps:parcel-panel", args=[parcel.pk])).status_code == 404
+        assert self.client.get(reverse("maps:print-parcel", args=[parcel.pk])).status_code == 404
+        assert self.client.get(reverse("maps:print-block", args=[parcel.block_id])).status_code == 200
+        self.hide("blocks")
+        assert self.client.get(reverse("maps:print-block", args=[parcel.block_id])).status_code == 404
+        assert self.client.get(reverse("maps:parcel-panel", args=[parcel.pk])).status_code == 200
