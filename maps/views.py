@@ -184,14 +184,14 @@ def revenue(request):
     )
 
 
-@require_GET
-@capability_required(C.VIEW_REGISTER)
 def _shown(request, layer: str) -> None:
     """404 for what a layer the municipality hides would show (its settings, maps/access.py)."""
     if layer in hidden_for(request).layers:
         raise Http404(_("เทศบาลซ่อนชั้นข้อมูลนี้ไว้ จึงไม่แสดงบนแผนที่"))
 
 
+@require_GET
+@capability_required(C.VIEW_REGISTER)
 def parcel_panel(request, pk: int):
     _shown(request, "parcels")
     parcel = get_object_or_404(Parcel, pk=pk)
