@@ -42,6 +42,11 @@ from taxes.rules import signboard as sb
 from taxes.rules.params import YearParameters
 
 BATCH = 5_000
+# Each assessment is filed under its zone: the first two characters of its parcel's code (LTAX: zone,
+# block, lot), a sign's by the parcel it stands on, "-" for a sign on no parcel of the run. The run
+# page lists the zones and issues their notices by these codes (taxes.selectors.assessments_in_zone).
+ZONE_CODE_LENGTH = 2
+NO_PARCEL_ZONE = "-"
 ASSESSMENT_COLUMNS = (
     "municipality_id",
     "run_id",
@@ -392,7 +397,7 @@ def compute(
                 key,
                 encode_land_building(holding.case),
                 result.tax,
-                parcel.code[:2],
+                parcel.code[:ZONE_CODE_LENGTH],
             )
         done += 1
         if done % BATCH == 0:
@@ -401,7 +406,7 @@ def compute(
 
     if k == 0:
         first_owner = {p.id: p.owners[0].owner_id for p in parcels if p.owners}
-        zone_of = {p.id: p.code[:2] for p in parcels}
+        zone_of = {p.id: p.code[:ZONE_CODE_LENGTH] for p in parcels}
         for sid, pid, owner_id, width, height, sign_type, moving, installed_on, faces in signboards:
             installed = datetime.date.fromisoformat(installed_on)
             case = sb.SignboardCase(
@@ -414,7 +419,7 @@ def compute(
             # STA s.18: the owner of the sign; failing that, the owner of the land it stands on.
             taxpayer = int(owner_id) if owner_id else first_owner.get(int(pid)) if pid else None
             stats["signboards"] += 1
-            zone = zone_of.get(int(pid), "-") if pid else "-"
+            zone = zone_of.get(int(pid), NO_PARCEL_ZONE) if pid else NO_PARCEL_ZONE
             write(TaxKind.SIGNBOARD, taxpayer, None, int(sid), int(sid), encode_signboard(case), result.tax, zone)
         _advance(progress, counter, len(signboards))
 

@@ -44,6 +44,7 @@ from django.db.models import Q, Sum
 from municipalities.tenancy import current_municipality_id, current_zones, parcel_in_zones_sql
 from taxes.choices import AssessmentStatus, TaxKind, TaxState
 from taxes.models import Assessment, AssessmentRun, Notice, Payment
+from taxes.runs import NO_PARCEL_ZONE, ZONE_CODE_LENGTH
 
 TAX_STATUS_VIEW = "taxes_tax_status"
 
@@ -135,10 +136,6 @@ def run_summary_by_zone(run: AssessmentRun) -> list[dict]:
         if code in zones:
             zones[code]["drafts"] -= 1
     return list(zones.values())
-
-
-NO_PARCEL_ZONE = "-"  # where a run files the signboards that stand on no registered parcel (taxes/runs.py)
-ZONE_CODE_LENGTH = 2  # a zone is the first two characters of the parcel code (LTAX: zone, block, lot)
 
 
 def assessments_in_zone(run: AssessmentRun, zone_code: str):
