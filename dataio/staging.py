@@ -407,17 +407,13 @@ def _zone_check(stage: Stage) -> tuple[tuple[str, str, str, str], str]:
     before and after the import: a parcel by its block's zone (a new parcel's block from its code), a
     building or sign by its parcel's (a sign with no parcel lies in no zone). Infrastructure belongs to
     the whole town. `%(zones)s` is the member's zone ids (see `problems`)."""
-    m = "%(m)s"
     key = stage.layer.key
 
     def outside(parcel_id: str) -> str:
         return f"NOT {parcel_in_zones_sql(parcel_id, '%(zones)s')}"
 
     if key == "parcels":
-        joins = (
-            f" LEFT JOIN municipalities_block zb ON zb.municipality_id = {m} "
-            "AND zb.code = substring(r.code from '^([0-9]{2}[A-Z]{1,2})')"
-        )
+        joins = _block_named_by_code("zb")
         condition = (
             f"CASE WHEN e.id IS NOT NULL THEN {outside('e.id')} ELSE zb.id IS NULL OR zb.zone_id <> ALL(%(zones)s) END"
         )
@@ -428,12 +424,7 @@ def _zone_check(stage: Stage) -> tuple[tuple[str, str, str, str], str]:
         if "parcel_code" in stage.present:
             joins, target = "", "p.id"
         else:  # the parcel the merge will find under the sign (_joins)
-            joins = (
-                f" LEFT JOIN LATERAL (SELECT pp.id FROM assets_parcel pp WHERE pp.municipality_id = {m} "
-                "AND pp.retired_on IS NULL AND r.valid AND ST_Intersects(pp.geom, r.g) "
-                "ORDER BY pp.parcel_code LIMIT 1) zp ON true"
-            )
-            target = "zp.id"
+            joins, target = _parcel_under_sign("zp"), "zp.id"
         condition = (
             f"(e.id IS NOT NULL AND (e.parcel_id IS NULL OR {outside('e.parcel_id')})) "
             f"OR {target} IS NULL OR {outside(target)}"
@@ -542,15 +533,30 @@ def outcome_counts(cursor, stage: Stage) -> dict[str, int]:
     return {"new": new, "changed": changed, "unchanged": unchanged}
 
 
+def _block_named_by_code(alias: str) -> str:
+    """The block a parcel's code names (50A001 → block 50A) joined as `alias`, within the municipality."""
+    return (
+        f" LEFT JOIN municipalities_block {alias} ON {alias}.municipality_id = %(m)s "
+        f"AND {alias}.code = substring(r.code from '^([0-9]{{2}}[A-Z]{{1,2}})')"
+    )
+
+
+def _parcel_under_sign(alias: str) -> str:
+    """The parcel a sign stands on (the first by code where several meet it) joined as `alias`: a sign
+    file without parcel codes is placed by location. Rows whose geometry is invalid find none."""
+    return (
+        " LEFT JOIN LATERAL (SELECT pp.id FROM assets_parcel pp WHERE pp.municipality_id = %(m)s "
+        "AND pp.retired_on IS NULL AND r.valid AND ST_Intersects(pp.geom, r.g) "
+        f"ORDER BY pp.parcel_code LIMIT 1) {alias} ON true"
+    )
+
+
 def _joins(stage: Stage) -> str:
     """Lookups of related records (always within the municipality)."""
     layer = stage.layer
     m = "%(m)s"
     if layer.key == "parcels":
-        return (
-            f"LEFT JOIN municipalities_block b ON b.municipality_id = {m} "
-            f"AND b.code = substring(r.code from '^([0-9]{{2}}[A-Z]{{1,2}})')"
-        )
+        return _block_named_by_code("b")
     if layer.key == "buildings":
         return f"LEFT JOIN assets_parcel p ON p.municipality_id = {m} AND p.parcel_code = {_parcel_of_building(stage)}"
     if layer.key == "signboards":
@@ -558,10 +564,7 @@ def _joins(stage: Stage) -> str:
         if "parcel_code" in stage.present:
             joins += f" LEFT JOIN assets_parcel p ON p.municipality_id = {m} AND p.parcel_code = r.parcel_code"
         else:
-            joins += (
-                f" LEFT JOIN LATERAL (SELECT pp.id FROM assets_parcel pp WHERE pp.municipality_id = {m} "
-                "AND pp.retired_on IS NULL AND ST_Intersects(pp.geom, r.g) ORDER BY pp.parcel_code LIMIT 1) p ON true"
-            )
+            joins += _parcel_under_sign("p")
         if "owner_national_id" in stage.present:
             joins += f" LEFT JOIN assets_owner o ON o.municipality_id = {m} AND o.national_id = r.owner_national_id"
         return joins
