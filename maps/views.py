@@ -184,16 +184,19 @@ def revenue(request):
     )
 
 
-def _shown(request, layer: str) -> None:
-    """404 for what a layer the municipality hides would show (its settings, maps/access.py)."""
-    if layer in hidden_for(request).layers:
+def _shown(request, layer: str) -> frozenset[str]:
+    """404 for what a layer the municipality hides would show (its settings, maps/access.py); else the
+    layers it hides, which the page leaves out."""
+    closed = hidden_for(request).layers
+    if layer in closed:
         raise Http404(_("เทศบาลซ่อนชั้นข้อมูลนี้ไว้ จึงไม่แสดงบนแผนที่"))
+    return closed
 
 
 @require_GET
 @capability_required(C.VIEW_REGISTER)
 def parcel_panel(request, pk: int):
-    _shown(request, "parcels")
+    closed = _shown(request, "parcels")
     parcel = get_object_or_404(Parcel, pk=pk)
     return JsonResponse(
         selectors.parcel_panel(
@@ -201,7 +204,7 @@ def parcel_panel(request, pk: int):
             tax_year=_year(request),
             taxes=_taxes(request),
             personal=can(request, C.VIEW_PERSONAL_DATA),
-            closed=hidden_for(request).layers,
+            closed=closed,
         )
     )
 
@@ -226,17 +229,17 @@ def search(request):
 
 @capability_required(C.VIEW_REGISTER)
 def print_parcel(request, pk: int):
-    _shown(request, "parcels")
+    closed = _shown(request, "parcels")
     parcel = get_object_or_404(Parcel, pk=pk)
-    printed = parcel_pdf(parcel, year=_year(request), taxes=_taxes(request), closed=hidden_for(request).layers)
+    printed = parcel_pdf(parcel, year=_year(request), taxes=_taxes(request), closed=closed)
     return _pdf(printed, f"map-{parcel.parcel_code}")
 
 
 @capability_required(C.VIEW_REGISTER)
 def print_block(request, pk: int):
-    _shown(request, "blocks")
+    closed = _shown(request, "blocks")
     block = get_object_or_404(Block, pk=pk)
-    printed = block_pdf(block, year=_year(request), taxes=_taxes(request), closed=hidden_for(request).layers)
+    printed = block_pdf(block, year=_year(request), taxes=_taxes(request), closed=closed)
     return _pdf(printed, f"map-block-{block.code}")
 
 
