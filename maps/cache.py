@@ -101,8 +101,12 @@ class TileCache:
         return self._epochs[municipality_id]
 
     def put(self, key: TileKey, body: bytes, etag: str, epoch: int) -> bool:
-        """Keep a rendered tile, unless an invalidation of its municipality arrived while it was rendered."""
-        if not self.live or len(body) > self.max_bytes // 8:
+        """Keep a rendered tile, unless an invalidation of its municipality arrived while it was rendered.
+
+        A tile over an eighth of the cache is not kept; with no room at all (MAPS_TILE_CACHE_MB=0) nothing
+        is, not even an empty tile.
+        """
+        if not self.live or not self.max_bytes or len(body) > self.max_bytes // 8:
             return False
         with self._lock:
             if self._epochs[key.municipality_id] != epoch:

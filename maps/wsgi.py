@@ -56,6 +56,8 @@ class TileApplication:
             return self.application(environ, start_response)
         finally:
             close_old_connections()
+        if not response.has_header("Content-Length"):  # as CommonMiddleware sets it, so the connection is kept alive
+            response.headers["Content-Length"] = str(len(response.content))
         headers = [*response.items(), *(("Set-Cookie", c.output(header="")) for c in response.cookies.values())]
         start_response(f"{response.status_code} {response.reason_phrase}", headers)
         return [response.content]
