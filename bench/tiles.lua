@@ -1,5 +1,6 @@
 -- wrk script of bench/tiles: each request asks for a random path of the file given after "--",
--- counts the answers by status (and cache hits), and prints the latency percentiles as JSON.
+-- counts the answers by status (and cache hits), and prints the latency percentiles as JSON, with every
+-- latency recorded (microseconds, with its count) so that several loads can be merged exactly.
 local paths, threads = {}, {}
 counts = {}  -- global: done() reads each thread's with thread:get()
 
@@ -31,9 +32,14 @@ function done(summary, latency, requests)
     local c = thread:get("counts")
     for k, v in pairs(c) do total[k] = total[k] + v end
   end
+  local histogram = {}
+  for i = 1, #latency do
+    local value, count = latency(i)
+    table.insert(histogram, string.format("[%d,%d]", value, count))
+  end
   io.write(string.format(
-    '{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "ok": %d, "empty": %d, "bad": %d, "hits": %d, "errors": %d}\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    '{"latency_us": [%s], "requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "ok": %d, "empty": %d, "bad": %d, "hits": %d, "errors": %d}\n',
+    table.concat(histogram, ","), summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
     latency:percentile(99) / 1e3, total.ok, total.empty, total.bad, total.hit,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout))
 end
