@@ -5,11 +5,11 @@ is saved, with history rows naming the acting user, or nothing is and a `Validat
 message names the field at fault. Photos go through Django's storage API (ImageField).
 """
 
-import calendar
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.gis.db.models import Union
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
@@ -79,13 +79,6 @@ def _photos(photos: Iterable[UploadedFile] | None, field: str = "photos") -> lis
     for photo in photos:
         check_photo(photo, field=field)
     return photos
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later, or the month's last day (31 Aug + 6 months → 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # Inspections -------------------------------------------------------------------------------------
@@ -296,7 +289,8 @@ def _after_close(order: WorkOrder, acting_user) -> None:
     if schedule is not None and schedule.is_active:
         done = order.status == WorkOrderStatus.DONE
         start = order.completed_on if done and schedule.repeat_from == RepeatFrom.COMPLETION else order.due_on
-        _preventive_order(schedule, due_on=add_months(start, schedule.interval_months), acting_user=acting_user)
+        due_on = start + relativedelta(months=schedule.interval_months)  # 31 Aug + 6 months: 28/29 Feb
+        _preventive_order(schedule, due_on=due_on, acting_user=acting_user)
     complaint = order.complaint
     if complaint is not None and order.status == WorkOrderStatus.DONE:
         complaint.state = ComplaintState.DONE
