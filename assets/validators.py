@@ -11,6 +11,8 @@ from stdnum.th import moa, pin
 PARCEL_CODE_RE = re.compile(r"^(?P<zone>\d{2})(?P<letters>[A-Z]{1,2})(?P<lot>\d{3})(?:/(?P<sub>\d{3}))?$")
 BUILDING_CODE_RE = re.compile(r"^(?P<parcel>.+)-B(?P<number>\d{3})$")
 SIGNBOARD_CODE_RE = re.compile(r"^(?P<parcel>.+)-P(?P<number>\d{3})$")
+# The block a parcel code names (03I002/001 → 03I), as a PostgreSQL pattern for `substring(code from …)`.
+BLOCK_OF_PARCEL_CODE_SQL = "'^([0-9]{2}[A-Z]{1,2})'"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from django.db import connection
 from django.utils import timezone
 
 from assets.choices import UseCategory
+from assets.validators import BLOCK_OF_PARCEL_CODE_SQL
 from catalogue.disclosure import MIN_CELL, publishable
 from dataio.exporter import LTAX_USED_TYPE
 from taxes.parameters import value_at
@@ -121,7 +122,7 @@ tax AS (
     SELECT v.parcel_id, v.tax_due, v.tax_paid, v.status FROM taxes_tax_status v
     WHERE v.municipality_id = %(m)s AND v.tax_year = %(year)s AND v.parcel_id IS NOT NULL
 )
-SELECT coalesce(bl.code, substring(p.parcel_code from '^([0-9]{{2}}[A-Z]{{1,2}})')) AS block_code,
+SELECT coalesce(bl.code, substring(p.parcel_code from {block_of_code})) AS block_code,
        coalesce(pr.use, 'unknown') AS use_category,
        count(*) AS parcel_count, sum(p.area_sq_wah) AS land_area_sq_wah,
        sum(p.area_sq_wah * coalesce(p.price_per_sq_wah, 0)) AS land_value_baht,
@@ -140,7 +141,7 @@ LEFT JOIN tax t ON t.parcel_id = p.id
 WHERE p.municipality_id = %(m)s AND p.retired_on IS NULL
 GROUP BY 1, 2
 UNION ALL
-SELECT coalesce(bl.code, substring(p.parcel_code from '^([0-9]{{2}}[A-Z]{{1,2}})')), '{signboard}',
+SELECT coalesce(bl.code, substring(p.parcel_code from {block_of_code})), '{signboard}',
        count(*), NULL, NULL, NULL, NULL, NULL, 0, 0, 0, count(v.signboard_id), {sign_tax}
 FROM assets_signboard s
 LEFT JOIN assets_parcel p ON p.id = s.parcel_id AND p.municipality_id = %(m)s
@@ -168,6 +169,7 @@ def _cells(municipality, tax_year: int) -> tuple[gpd.GeoDataFrame, int]:
         cursor.execute(
             CELLS_SQL.format(
                 prices=_building_prices(tax_year),
+                block_of_code=BLOCK_OF_PARCEL_CODE_SQL,
                 signboard=SIGNBOARD,
                 parcel_tax=tax_sums_sql("t", CELL_TAX),
                 sign_tax=tax_sums_sql("v", CELL_TAX),

@@ -25,6 +25,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from assets.choices import KIND_SPECS
+from assets.validators import BLOCK_OF_PARCEL_CODE_SQL
 from dataio.layers import BOOLEAN, DATE, DECIMAL, INTEGER, JSON, Layer
 from dataio.values import Normalised
 from jobs.progress import NullProgress
@@ -537,7 +538,7 @@ def _block_named_by_code(alias: str) -> str:
     """The block a parcel's code names (50A001 → block 50A) joined as `alias`, within the municipality."""
     return (
         f" LEFT JOIN municipalities_block {alias} ON {alias}.municipality_id = %(m)s "
-        f"AND {alias}.code = substring(r.code from '^([0-9]{{2}}[A-Z]{{1,2}})')"
+        f"AND {alias}.code = substring(r.code from {BLOCK_OF_PARCEL_CODE_SQL})"
     )
 
 
