@@ -275,7 +275,13 @@ class Notice(MunicipalModel):
 
 
 class Instalment(MunicipalModel):
-    """One of the equal instalments of an assessment's tax (LBTA s.52, STA s.19 bis)."""
+    """One of the equal instalments of an assessment's tax (LBTA s.52, STA s.19 bis), or an increase.
+
+    A correction keeps the instalments of the assessment it corrects (taking a reduction off the last
+    ones first) and adds an increase as an `additional` row with its own due date: the row is no
+    instalment of s.52, so missing it does not bring the instalments due, nor does a missed instalment
+    bring it due (taxes.rules.collection.corrected_plan, outstanding_instalments).
+    """
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.PROTECT, related_name="instalments", verbose_name=_("การประเมิน")
@@ -283,6 +289,11 @@ class Instalment(MunicipalModel):
     number = models.PositiveSmallIntegerField(_("งวดที่"))
     due_on = models.DateField(_("ครบกำหนด"))
     amount = models.DecimalField(_("จำนวนเงิน (บาท)"), **MONEY)
+    additional = models.BooleanField(
+        _("ภาษีที่ประเมินเพิ่มเติม"),
+        default=False,
+        help_text=_("ภาษีส่วนที่เพิ่มขึ้นจากการประเมินแก้ไข ครบกำหนดตามหนังสือแจ้งฉบับแก้ไข ไม่ใช่งวดผ่อนชำระตามมาตรา 52"),
+    )
 
     zone_paths = OF_ITS_ASSESSMENT
 

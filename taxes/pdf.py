@@ -25,13 +25,20 @@ def _context(notice, brandings) -> dict:
         locator = point_locator_svg(sign.municipality, sign.location, label=sign.signboard_code)
     else:
         locator = parcel_locator_svg(assessment.parcel)
+    instalments = list(assessment.instalments.order_by("number"))
+    # A correction's notice says what it changes: the tax notified before, and the increase it adds
+    # on a date of its own (the last row; taxes.rules.collection.corrected_plan).
+    previous = assessment.supersedes if assessment.supersedes_id else None
+    increase = instalments[-1] if previous and assessment.tax > previous.tax else None
     return {
         "notice": notice,
         "assessment": assessment,
         "municipality": assessment.municipality,
         "owner": assessment.owner,
         "rows": breakdown_rows(assessment.breakdown),
-        "instalments": list(assessment.instalments.order_by("number")),
+        "instalments": instalments,
+        "previous": previous,
+        "increase": increase,
         "warning": notice.kind == NoticeKind.WARNING,
         "locator": mark_safe(locator),
         "branding": brandings[assessment.municipality_id],

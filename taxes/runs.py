@@ -611,6 +611,8 @@ def issued_subjects(issued: list) -> tuple[set[int], set[int]]:
     return parcels, signboards
 
 
+# A subject's due date is the first due date of its plan (taxes_instalment): a corrected assessment keeps
+# the dates already notified (taxes.rules.collection.corrected_plan), which its own notice may not show.
 STATUS_SQL = """
 WITH current AS (
     SELECT a.id, a.parcel_id, a.signboard_id, a.tax, a.status, COALESCE(a.original_id, a.id) AS chain
@@ -626,8 +628,8 @@ WITH current AS (
     WHERE p.municipality_id = %(m)s AND a.tax_year = %(year)s
     GROUP BY 1
 ), due AS (
-    SELECT n.assessment_id, MIN(n.due_on) AS due_on FROM taxes_notice n
-    WHERE n.municipality_id = %(m)s AND n.kind = 'assessment' GROUP BY 1
+    SELECT i.assessment_id, MIN(i.due_on) AS due_on FROM taxes_instalment i
+    WHERE i.municipality_id = %(m)s GROUP BY 1
 )
 INSERT INTO taxes_taxstatus
     (municipality_id, run_id, tax_year, parcel_id, signboard_id, tax_due, tax_paid, notice_sent, due_on)

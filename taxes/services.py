@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -316,17 +316,34 @@ def notices_issue(*, assessments, issued_on: datetime.date, acting_user) -> list
 
 
 def _issue(assessment: Assessment, *, issued_on: datetime.date, acting_user) -> Notice:
-    """Make one draft issued, with its notice and instalments (callers hold the year's lock)."""
+    """Make one draft issued, with its notice and instalments (callers hold the year's lock).
+
+    A first notice: the tax is due on the year's date (or 30 days after a late notice), in
+    instalments from 3,000 baht. A correction (one made by `assessment_correct`, or a rerun's draft
+    superseding an issued assessment) keeps the instalments of the assessment it corrects and adds
+    an increase on its own date (`collection.corrected_plan`, LBTA s.52-53). The notice's date to pay
+    by is the first due date of the plan on or after the notice, or the notice's own date when every
+    due date has passed (nothing new to wait for: the tax is due already).
+    """
     params = collection_parameters(assessment.kind, assessment.tax_year)
-    due_on = params.due_on(assessment.tax_year, issued_on)
+    notified_due_on = params.due_on(assessment.tax_year, issued_on)
     if not assessment.breakdown:
         assessment.breakdown = recompute(assessment)["breakdown"]
+    plan = collection.plan_rows(collection.instalment_plan(assessment.tax, notified_due_on, params))
     if assessment.supersedes_id:
         old = Assessment.objects.select_for_update().get(pk=assessment.supersedes_id)
         old.status = AssessmentStatus.SUPERSEDED
         old._history_user = acting_user
         old._change_reason = _("แทนที่ด้วยการประเมินแก้ไข %(id)s") % {"id": assessment.pk}
         old.save(update_fields=["status"])
+        chain = Instalment._base_manager.filter(assessment_id__in=chain_of(old))
+        plan = collection.corrected_plan(
+            [(i.number, i.due_on, i.amount, i.additional) for i in chain.filter(assessment=old).order_by("number")],
+            assessment.tax,
+            notified_due_on,
+            (chain.aggregate(last=Max("number"))["last"] or 0) + 1,  # a number no row of the chain had
+        )
+    due_on = min((row[1] for row in plan if row[1] >= issued_on), default=issued_on)
     assessment.status = AssessmentStatus.ISSUED
     assessment.issued_on = issued_on
     assessment._history_user = acting_user
@@ -341,8 +358,15 @@ def _issue(assessment: Assessment, *, issued_on: datetime.date, acting_user) -> 
         created_by=acting_user,
     )
     Instalment.objects.bulk_create(
-        Instalment(municipality_id=assessment.municipality_id, assessment=assessment, number=n, due_on=d, amount=a)
-        for n, d, a in collection.instalment_plan(assessment.tax, due_on, params)
+        Instalment(
+            municipality_id=assessment.municipality_id,
+            assessment=assessment,
+            number=number,
+            due_on=row_due_on,
+            amount=amount,
+            additional=additional,
+        )
+        for number, row_due_on, amount, additional in plan
     )
     return notice
 
@@ -361,9 +385,10 @@ def warning_issue(*, assessment: Assessment, issued_on: datetime.date, acting_us
         raise ValidationError({"assessment": _("ส่งหนังสือแจ้งเตือนได้เฉพาะการประเมินที่แจ้งแล้ว")})
     if assessment.kind != TaxKind.LAND_BUILDING:
         raise ValidationError({"assessment": _("หนังสือแจ้งเตือนใช้กับภาษีที่ดินและสิ่งปลูกสร้าง")})
-    first = assessment.notices.filter(kind=NoticeKind.ASSESSMENT).order_by("issued_on").first()
-    if first is not None and issued_on <= first.due_on:
-        raise ValidationError({"issued_on": _("ยังไม่พ้นกำหนดชำระ %(date)s") % {"date": thai_date(first.due_on)}})
+    # The first due date of the plan, a corrected assessment keeping the dates already notified (s.53).
+    first_due = Instalment._base_manager.filter(assessment=assessment).aggregate(first=Min("due_on"))["first"]
+    if first_due is not None and issued_on <= first_due:
+        raise ValidationError({"issued_on": _("ยังไม่พ้นกำหนดชำระ %(date)s") % {"date": thai_date(first_due)}})
     params = collection_parameters(assessment.kind, assessment.tax_year)
     _lock(assessment.municipality_id, assessment.tax_year)
     return Notice.objects.create(
@@ -383,7 +408,11 @@ def assessment_correct(
 ) -> Assessment:
     """Correct an issued assessment: a new issued assessment with new facts supersedes it (audited).
 
-    Payments already made on the old one count towards the new one.
+    Payments already made on the old one count towards the new one, and so do the warning letters
+    sent on it (LBTA s.61). The corrected tax is owed as `_issue` plans it: up to the tax of the old
+    one on the dates already notified, so that tax already late stays late, with its penalty and
+    surcharge (s.68-70); a reduction off the last instalments first; an increase due on its own date,
+    30 days after this notice or on the year's date if later (s.53, s.46; STA s.19 for a signboard).
     """
     if not reason.strip():
         raise ValidationError({"reason": _("ต้องระบุเหตุผลการแก้ไข")})
@@ -435,24 +464,17 @@ def balance(assessment: Assessment, *, on: datetime.date) -> dict:
     """What is paid and what is owed on `on`: principal, penalty and surcharge, instalment by instalment.
 
     Money is exact: paid (principal + penalty + surcharge) + outstanding (principal + accrued
-    penalty and surcharge) == tax + penalties (charged on payments + accrued).
+    penalty and surcharge) == tax + penalties (charged on payments + accrued) + overpaid (the tax
+    paid beyond a tax corrected down below it, to be refunded, LBTA s.54).
     """
-    payments = list(Payment._base_manager.filter(assessment_id__in=chain_of(assessment)).order_by("paid_on", "id"))
-    plan = [(i.number, i.due_on, i.amount) for i in assessment.instalments.order_by("number")]
-    params = collection_parameters(assessment.kind, assessment.tax_year)
-    warning = assessment.notices.filter(kind=NoticeKind.WARNING).order_by("issued_on").first()
+    chain = chain_of(assessment)
+    payments = list(Payment._base_manager.filter(assessment_id__in=chain).order_by("paid_on", "id"))
+    plan = [(i.number, i.due_on, i.amount, i.additional) for i in assessment.instalments.order_by("number")]
     dues = collection.outstanding_instalments(plan, [(p.paid_on, p.principal) for p in payments], on)
-    share = _surcharge_share(assessment)
+    charge_for = _charges(assessment, chain)
     lines, accrued = [], Decimal(0)
     for due in dues:
-        charge = collection.charge_as_of(
-            due_on=due.due_on,
-            paid_on=on,
-            params=params,
-            warning_sent_on=warning.issued_on if warning else None,
-            warning_due_on=warning.due_on if warning else None,
-            surcharge_share=share,
-        )
+        charge = charge_for(due, on)
         penalty, surcharge = charge.amounts(due.principal)
         accrued += penalty + surcharge
         lines.append({"due": due, "charge": charge, "penalty": penalty, "surcharge": surcharge})
@@ -473,7 +495,35 @@ def balance(assessment: Assessment, *, on: datetime.date) -> dict:
         "accrued": accrued,
         "outstanding": principal_left + accrued,
         "penalties": paid["penalty"] + paid["surcharge"] + accrued,
+        "overpaid": max(paid["principal"] - assessment.tax, Decimal(0)),
     }
+
+
+def _charges(assessment: Assessment, chain: list[int]):
+    """`charge_for(due, paid_on)`: the penalty and surcharge rates of a due paid on a date.
+
+    Each due counts the first warning letter of the chain sent after it fell due (LBTA s.61,
+    `collection.warning_for`)."""
+    params = collection_parameters(assessment.kind, assessment.tax_year)
+    warnings = list(
+        Notice._base_manager.filter(assessment_id__in=chain, kind=NoticeKind.WARNING)
+        .order_by("issued_on", "id")
+        .values_list("issued_on", "due_on")
+    )
+    share = _surcharge_share(assessment)
+
+    def charge_for(due: collection.Due, paid_on: datetime.date) -> collection.Charge:
+        sent, by = collection.warning_for(due.due_on, warnings)
+        return collection.charge_as_of(
+            due_on=due.due_on,
+            paid_on=paid_on,
+            params=params,
+            warning_sent_on=sent,
+            warning_due_on=by,
+            surcharge_share=share,
+        )
+
+    return charge_for
 
 
 def _surcharge_share(assessment: Assessment) -> Decimal:
@@ -527,20 +577,9 @@ def payment_record(
     state = balance(current, on=paid_on)
     if not state["dues"]:
         raise ValidationError({"amount": _("การประเมินนี้ชำระครบแล้ว")})
-    params = collection_parameters(current.kind, current.tax_year)
-    warning = current.notices.filter(kind=NoticeKind.WARNING).order_by("issued_on").first()
-    share = _surcharge_share(current)
+    charge_for = _charges(current, chain_of(current))
     allocations, left = collection.allocate_payment(
-        amount,
-        [line["due"] for line in state["dues"]],
-        lambda due: collection.charge_as_of(
-            due_on=due.due_on,
-            paid_on=paid_on,
-            params=params,
-            warning_sent_on=warning.issued_on if warning else None,
-            warning_due_on=warning.due_on if warning else None,
-            surcharge_share=share,
-        ),
+        amount, [line["due"] for line in state["dues"]], lambda due: charge_for(due, paid_on)
     )
     if left > 0:
         raise ValidationError({"amount": _("ชำระเกินยอดค้าง %(due)s บาท") % {"due": format_baht(state["outstanding"])}})

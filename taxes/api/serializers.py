@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from taxes.models import Assessment, Notice, Payment
+from taxes.models import Assessment, Instalment, Notice, Payment
 from taxes.rules import land_building as lb
 from taxes.rules import signboard as sb
 
@@ -10,6 +10,12 @@ class NoticeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notice
         fields = ["id", "kind", "number", "issued_on", "due_on"]
+
+
+class InstalmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Instalment
+        fields = ["number", "due_on", "amount", "additional"]
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -40,10 +46,20 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 class AssessmentDetailSerializer(AssessmentSerializer):
     notices = NoticeSerializer(many=True, read_only=True)
+    # What is owed when: a corrected assessment keeps the dates already notified and adds an increase
+    # (`additional`) on its own date, which its notice alone does not show (taxes.rules.collection).
+    instalments = InstalmentSerializer(many=True, read_only=True)
     facts = serializers.JSONField(source="calculator_input", read_only=True)
 
     class Meta(AssessmentSerializer.Meta):
-        fields = [*AssessmentSerializer.Meta.fields, "facts", "breakdown", "correction_reason", "notices"]
+        fields = [
+            *AssessmentSerializer.Meta.fields,
+            "facts",
+            "breakdown",
+            "correction_reason",
+            "notices",
+            "instalments",
+        ]
 
 
 class PaymentSerializer(serializers.ModelSerializer):

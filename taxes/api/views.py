@@ -86,7 +86,7 @@ class AssessmentDetail(MunicipalAPIMixin, generics.RetrieveAPIView):
     serializer_class = AssessmentDetailSerializer
 
     def get_queryset(self):
-        return Assessment.objects.select_related("parcel", "signboard").prefetch_related("notices")
+        return Assessment.objects.select_related("parcel", "signboard").prefetch_related("notices", "instalments")
 
 
 class PaymentList(MunicipalAPIMixin, generics.ListAPIView):

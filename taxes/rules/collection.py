@@ -5,7 +5,8 @@ Land and building tax: due by the payment date of the year (s.46, moved by decre
 to the later ones, which fall due with it (s.52). Paid late: a penalty of 10 % if paid before the
 warning letter (s.68), 20 % within the period the letter gives (s.69), 40 % after it (s.68), plus a
 surcharge of 1 % a month, a part month counting as a month, not on the penalty, not compounded,
-capped at the tax (s.70).
+capped at the tax (s.70). A correction keeps what was notified and adds an increase on its own date
+(s.53, `corrected_plan`).
 
 Signboard tax: due within 15 days of the notice (s.19); 3 instalments from 3,000 baht (s.19 bis);
 2 % a month on the tax paid late, a part month counting as a month, not on the late-filing
@@ -115,6 +116,52 @@ def instalment_plan(tax: Decimal, first_due: datetime.date, params: CollectionPa
     return plan
 
 
+def plan_rows(plan) -> list[tuple[int, datetime.date, Decimal, bool]]:
+    """A plan's rows as (number, due_on, amount, additional): `instalment_plan` gives no `additional`."""
+    return [(number, due_on, amount, bool(rest and rest[0])) for number, due_on, amount, *rest in plan]
+
+
+def corrected_plan(plan, tax: Decimal, increase_due_on: datetime.date, increase_number: int):
+    """[(number, due_on, amount, additional)]: the plan of a corrected tax, from the plan it corrects.
+
+    The reading of the Act implemented here (the Act does not say how a correction changes what was
+    notified; this reading keeps the municipality's notices in force and never makes a taxpayer late
+    because the municipality corrected itself):
+
+    - Up to the tax last notified, what was notified stands: the same amounts on the same dates. Tax
+      that was late stays late from its own date, with the penalty and surcharge of s.68-70, and an
+      instalment missed before the correction has already brought the later ones due (s.52).
+    - A reduction comes off the last rows first, back to the first. A taxpayer who follows the notice
+      they hold still owes, by every date, no more than it said, so is never late through the
+      correction; what was due at a date already passed stays due at it; and payments recorded
+      against the first instalments (their receipts name them) keep covering them.
+    - An increase is a new amount owed, an additional assessment (s.53): one row of its own, due on
+      `increase_due_on` (`CollectionParameters.due_on` of the correction's notice: 30 days after it,
+      or the year's payment date when later, s.46/s.53; 15 days for a signboard, STA s.19). It is
+      not an instalment of s.52: missing it does not bring the instalments due, nor does a missed
+      instalment bring it due (`outstanding_instalments`). It is not split: s.53 gives one period to
+      pay it, and the ministerial regulation on instalments was not read (thai-taxes.md, section 5).
+
+    "The tax last notified" is the tax of the assessment corrected, itself perhaps a correction: an
+    increase after a reduction is counted from the reduced tax, whose notice the taxpayer relied on.
+    Rows keep their numbers (receipts name them); the increase takes `increase_number`.
+    """
+    rows = plan_rows(plan)
+    notified = sum((amount for _, _, amount, _ in rows), ZERO)
+    if tax >= notified:
+        if tax > notified:
+            rows.append((increase_number, increase_due_on, tax - notified, True))
+        return rows
+    cut = notified - tax
+    reduced = []
+    for number, due_on, amount, additional in reversed(rows):
+        taken = min(amount, cut)
+        cut -= taken
+        reduced.append((number, due_on, amount - taken, additional))
+    reduced.reverse()
+    return [row for row in reduced if row[2] > 0] or reduced[:1]
+
+
 @dataclass(frozen=True, slots=True)
 class Charge:
     """What is owed on top of a principal paid on a date: the penalty and surcharge rates."""
@@ -178,37 +225,79 @@ def surcharge_share_of(breakdown: list[dict]) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """The unpaid part of one instalment, with the date from which it is late."""
+    """The unpaid part of one instalment (or increase), with the date from which it is late."""
 
     number: int
     due_on: datetime.date
     principal: Decimal
+    additional: bool = False
 
 
-def outstanding_instalments(
-    plan: list[tuple[int, datetime.date, Decimal]],
-    payments: list[tuple[datetime.date, Decimal]],
-    on: datetime.date,
-) -> list[Due]:
-    """The instalments still unpaid on `on`, principal paid being applied to the earliest first.
+def outstanding_instalments(plan, payments: list[tuple[datetime.date, Decimal]], on: datetime.date) -> list[Due]:
+    """The rows of `plan` still unpaid on `on`, in the order a payment made on `on` settles them.
 
     An instalment not paid in full by its due date loses the right to the later ones (s.52): they
-    fall due on that date.
+    fall due on that date. An increase (`additional`, see `corrected_plan`) is outside this: it keeps
+    its own date and its being unpaid brings nothing due.
+
+    The Acts do not say which row a payment settles. Payments are taken in date order, each settling
+    rows as the Civil and Commercial Code settles a payment its debtor did not assign (s.328 para 2):
+    rows already due before rows not yet due; among those due, the instalments before the increases
+    (an unpaid instalment is the heavier debt: it costs the right to the later ones, s.52; and it is
+    the older), then the earliest; among those not yet due, the earliest. So an increase falling due
+    before the next instalment is settled by a payment made for it, and a payment made on an
+    instalment's day settles that instalment even while an increase is unpaid.
     """
-    accelerated_from = None
-    cumulative = ZERO
-    paid_total = sum((amount for _, amount in payments), ZERO)
-    dues = []
-    for number, due_on, amount in plan:
-        cumulative += amount
-        paid_by_due = sum((a for d, a in payments if d <= due_on), ZERO)
-        if accelerated_from is None and due_on < on and paid_by_due < cumulative:
-            accelerated_from = due_on
-        effective = due_on if accelerated_from is None else min(due_on, accelerated_from)
-        unpaid = min(amount, max(cumulative - paid_total, ZERO))
-        if unpaid > 0:
-            dues.append(Due(number, effective, unpaid))
-    return dues
+    rows = plan_rows(plan)
+    left = {number: amount for number, _, amount, _ in rows}
+    due = {number: due_on for number, due_on, _, _ in rows}  # moved forward when the instalments fall due
+    additional = {number: flag for number, _, _, flag in rows}
+
+    def settling_order(day: datetime.date) -> list[int]:
+        def key(number):
+            if due[number] <= day:
+                return (0, additional[number], due[number], number)
+            return (1, due[number], additional[number], number)
+
+        return sorted(left, key=key)
+
+    def pay(day: datetime.date, amount: Decimal) -> None:
+        for number in settling_order(day):
+            taken = min(left[number], amount)
+            left[number] -= taken
+            amount -= taken
+
+    payments = sorted(payments, key=lambda payment: payment[0])
+    paid = 0
+    accelerated = False
+    for number, due_on, _, flag in rows:
+        if flag or due_on >= on:
+            continue
+        while paid < len(payments) and payments[paid][0] <= due_on:
+            pay(*payments[paid])
+            paid += 1
+        if not accelerated and left[number] > 0:  # s.52: missed, the later instalments fall due with it
+            accelerated = True
+            for later, later_due, _, later_flag in rows:
+                if not later_flag:
+                    due[later] = min(later_due, due_on)
+    for payment in payments[paid:]:
+        pay(*payment)
+    return [
+        Due(number, due[number], left[number], additional[number]) for number in settling_order(on) if left[number] > 0
+    ]
+
+
+def warning_for(due_on: datetime.date, warnings: list[tuple[datetime.date, datetime.date]]):
+    """(sent on, pay by) of the warning letter that counts for tax due on `due_on`, or (None, None).
+
+    A warning letter (LBTA s.61) is about tax already in arrears when it is sent: it sets the 20 % and
+    40 % stages (s.68-69) for what was late then, not for tax falling due after it (an increase
+    notified later, an instalment not yet due). The first such letter counts. `warnings` are (sent
+    on, pay by) in the order sent, from every assessment of the chain: a correction does not undo a
+    letter sent on the assessment it corrects.
+    """
+    return next(((sent, by) for sent, by in warnings if sent > due_on), (None, None))
 
 
 @dataclass(frozen=True, slots=True)

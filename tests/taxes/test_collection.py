@@ -128,3 +128,51 @@ def test_the_surcharge_share_leaves_out_a_signboards_late_filing_surcharge():
     )
     assert left == 0 and part.principal + part.penalty + part.surcharge == Decimal("100.00")
     assert part.surcharge == round_baht(part.principal * share * Decimal("0.02"))
+
+
+def test_a_correction_keeps_what_was_notified_takes_a_reduction_off_the_last_rows_and_adds_an_increase():
+    """LBTA s.52-53: the rows notified stand; an increase is a row of its own, due on its own date."""
+    plan = collection.instalment_plan(Decimal("30000.00"), D(2026, 6, 30), LB)
+    up = collection.corrected_plan(plan, Decimal("33000.00"), D(2026, 9, 9), 4)
+    assert up == [*collection.plan_rows(plan), (4, D(2026, 9, 9), Decimal("3000.00"), True)]
+    assert collection.corrected_plan(plan, Decimal("30000.00"), D(2026, 9, 9), 4) == collection.plan_rows(plan)
+    assert collection.corrected_plan(up, Decimal("25000.50"), D(2026, 10, 1), 5) == [
+        (1, D(2026, 6, 30), Decimal("10000.00"), False),
+        (2, D(2026, 7, 30), Decimal("10000.00"), False),
+        (3, D(2026, 8, 30), Decimal("5000.50"), False),
+    ]
+    assert collection.corrected_plan(plan, Decimal("0.00"), D(2026, 10, 1), 4) == [
+        (1, D(2026, 6, 30), Decimal("0.00"), False)
+    ]
+
+
+def test_an_unpaid_increase_brings_no_instalment_due_nor_does_a_missed_instalment_bring_the_increase_due():
+    plan = [
+        (1, D(2026, 6, 30), Decimal("1000.00"), False),
+        (2, D(2026, 7, 30), Decimal("1000.00"), False),
+        (3, D(2026, 8, 30), Decimal("1000.00"), False),
+        (4, D(2026, 7, 15), Decimal("300.00"), True),
+    ]
+    on_time = [(D(2026, 6, 30), Decimal("1000.00")), (D(2026, 7, 30), Decimal("1000.00"))]
+    dues = collection.outstanding_instalments(plan, on_time, D(2026, 8, 5))
+    # The payment of 30 July settles the instalment due that day, not the increase unpaid since 15 July.
+    assert [(d.number, d.due_on, d.principal, d.additional) for d in dues] == [
+        (4, D(2026, 7, 15), Decimal("300.00"), True),
+        (3, D(2026, 8, 30), Decimal("1000.00"), False),
+    ]
+    later = [*plan[:3], (4, D(2026, 9, 9), Decimal("300.00"), True)]  # the increase due after the instalments
+    missed = collection.outstanding_instalments(later, on_time[:1], D(2026, 8, 5))
+    assert [(d.number, d.due_on) for d in missed] == [(2, D(2026, 7, 30)), (3, D(2026, 7, 30)), (4, D(2026, 9, 9))]
+    # A payment made for the increase on its day settles it, though an instalment falls due after it.
+    paid_for_it = collection.outstanding_instalments(
+        plan, [*on_time[:1], (D(2026, 7, 15), Decimal("300.00"))], D(2026, 7, 20)
+    )
+    assert [(d.number, d.principal) for d in paid_for_it] == [(2, Decimal("1000.00")), (3, Decimal("1000.00"))]
+
+
+def test_a_warning_letter_counts_for_tax_already_late_when_it_was_sent():
+    """LBTA s.61, s.68-69: the first letter sent after the tax fell due sets its stages."""
+    letters = [(D(2026, 8, 1), D(2026, 8, 31)), (D(2026, 10, 1), D(2026, 10, 31))]
+    assert collection.warning_for(D(2026, 6, 30), letters) == (D(2026, 8, 1), D(2026, 8, 31))
+    assert collection.warning_for(D(2026, 8, 1), letters) == (D(2026, 10, 1), D(2026, 10, 31))
+    assert collection.warning_for(D(2026, 10, 15), letters) == (None, None)
