@@ -13,10 +13,11 @@ Signboard tax: due within 15 days of the notice (s.19); 3 instalments from 3,000
 surcharge (s.25(3)).
 """
 
-import calendar
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+
+from dateutil.relativedelta import relativedelta
 
 from taxes.rules.money import ONE, SATANG, ZERO, round_baht
 from taxes.rules.params import YearParameters
@@ -81,13 +82,6 @@ class CollectionParameters:
         return after_notice
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later, or the month's last day when it has no such day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def months_late(due_on: datetime.date, paid_on: datetime.date) -> int:
     """Months late, a part month counting as one (LBTA s.70, STA s.25(3)), from the day after `due_on`.
 
@@ -102,7 +96,7 @@ def months_late(due_on: datetime.date, paid_on: datetime.date) -> int:
     if start.day == 1:
         return (paid_on.year - start.year) * 12 + paid_on.month - start.month + 1
     months = 1
-    while add_months(due_on, months) < paid_on:
+    while due_on + relativedelta(months=months) < paid_on:  # the same day, or the month's last
         months += 1
     return months
 
@@ -111,8 +105,8 @@ def instalment_plan(tax: Decimal, first_due: datetime.date, params: CollectionPa
     """[(number, due_on, amount)]: equal monthly instalments, the last taking the satang left over."""
     count = params.instalment_count if tax >= params.instalment_minimum else 1
     each = (tax / count).quantize(SATANG, rounding=ROUND_DOWN)
-    plan = [(n, add_months(first_due, n - 1), each) for n in range(1, count)]
-    plan.append((count, add_months(first_due, count - 1), tax - each * (count - 1)))
+    plan = [(n, first_due + relativedelta(months=n - 1), each) for n in range(1, count)]
+    plan.append((count, first_due + relativedelta(months=count - 1), tax - each * (count - 1)))
     return plan
 
 
