@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assets.choices import DeedType
-from dataio.layers import BOOLEAN, DECIMAL, INTEGER, Layer, custom_sql, layer_for
+from dataio.layers import BOOLEAN, DECIMAL, INTEGER, Layer, custom_sql, layer_for, normalise_label
 from municipalities.tenancy import current_zones
 from municipalities.thai import rai_ngan_wa
 
@@ -318,7 +318,15 @@ def _table(frame, layer: Layer, *, thai: bool) -> pd.DataFrame:
     table = pd.DataFrame(frame.drop(columns="geometry"))
     table[WKT_HEADER_TH if thai else WKT_HEADER] = shapely.to_wkt(frame.geometry.values, rounding_precision=-1)
     if thai:
-        table = table.rename(columns={c.name: layer.label_of(c) for c in layer.columns})
+        # Each column under its Thai label; a municipality's field labelled like an earlier column keeps
+        # its own name instead, so that the headers stay distinct and each comes back into its own field.
+        headers, taken = {}, {normalise_label(WKT_HEADER_TH)}
+        for column in layer.columns:
+            if column.name in table:
+                label = layer.label_of(column)
+                headers[column.name] = column.name if normalise_label(label) in taken else label
+                taken.add(normalise_label(headers[column.name]))
+        table = table.rename(columns=headers)
     return table
 
 

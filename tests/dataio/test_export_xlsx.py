@@ -140,3 +140,27 @@ def test_an_ltax_workbook_with_an_address_too_long_for_a_cell_is_refused_and_not
     with scoped_to(town):
         exported = export_layer(municipality=town, acting_user=None, layer="parcels", fmt="ltax")
     assert openpyxl.load_workbook(io.BytesIO(exported.content))["2 land ที่ดิน"].max_row == 2
+
+
+def test_a_custom_field_labelled_like_a_register_column_keeps_its_own_header_and_round_trips(tmp_path):
+    """Two columns under one Thai header would make a workbook the importer refuses (headers must be
+    distinct): the later one, a municipality's own field, goes out under its name instead."""
+    town = MunicipalityFactory()
+    copy = MunicipalityFactory(boundary=town.boundary)
+    for municipality in (town, copy):
+        for key in ("old_land_no", "land_no_2500"):  # both labelled like the register's เลขที่ดิน
+            CustomFieldFactory(
+                municipality=municipality, layer="parcels", key=key, label_th="เลขที่ดิน", field_type="text"
+            )
+    ParcelFactory(municipality=town, land_number="12", custom={"old_land_no": "7", "land_no_2500": "3"})
+    with scoped_to(town):
+        exported = export_layer(municipality=town, acting_user=None, layer="parcels", fmt="xlsx")
+    header = [c.value for c in next(openpyxl.load_workbook(io.BytesIO(exported.content)).active.iter_rows())]
+    assert header.count("เลขที่ดิน") == 1 and {"old_land_no", "land_no_2500"} <= set(header)
+    path = tmp_path / exported.filename
+    path.write_bytes(exported.content)
+    with warnings.catch_warnings(), scoped_to(copy):
+        warnings.simplefilter("ignore")
+        import_file(municipality=copy, acting_user=None, path=path, options=ImportOptions(layer="parcels"))
+    got = Parcel._base_manager.get(municipality=copy)
+    assert (got.land_number, got.custom) == ("12", {"old_land_no": "7", "land_no_2500": "3"})
