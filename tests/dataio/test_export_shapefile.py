@@ -15,6 +15,7 @@ from audit.models import PersonalDataAccess
 from dataio.services import ImportOptions, export_layer, export_with_personal_data, import_file
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
+from tests.dataio.files import export_and_import
 from tests.factories import (
     TEST_PASSWORD,
     CustomFieldFactory,
@@ -199,13 +200,7 @@ def test_custom_fields_whose_names_a_dbf_would_cut_to_one_refuse_the_shapefile_a
         "(flood_depth_2564) และ “ความลึกน้ำท่วมปี 2554 (เมตร)” (flood_depth_2554) จึงได้ชื่อเดียวกันคือ flood_dept "
         "ค่าของคอลัมน์เหล่านี้จะหายไปหรือสลับกันเมื่อนำเข้ากลับ โปรดส่งออกเป็น GeoPackage",
     ]
-    # GeoPackage names are whole: the values come back, each in its own field.
-    with scoped_to(town):
-        exported = export_layer(municipality=town, acting_user=None, layer="parcels", fmt="gpkg")
-    path = tmp_path / exported.filename
-    path.write_bytes(exported.content)
-    with scoped_to(copy):
-        import_file(municipality=copy, acting_user=None, path=path, options=ImportOptions(layer="parcels"))
+    export_and_import(town, copy, tmp_path, fmt="gpkg")  # GeoPackage names are whole: every value comes back
     assert Parcel._base_manager.get(municipality=copy, parcel_code=parcel.parcel_code).custom == values
 
 
@@ -216,11 +211,7 @@ def test_a_custom_field_cut_to_a_name_of_its_own_round_trips_through_a_shapefile
         CustomFieldFactory(municipality=municipality, layer="parcels", key="flood_prone", field_type="boolean")
         CustomFieldFactory(municipality=municipality, layer="parcels", key="flood_depth_m", field_type="decimal")
     parcel = ParcelFactory(municipality=town, custom={"flood_prone": True, "flood_depth_m": 1.25})
-    path = tmp_path / "parcels.zip"
-    path.write_bytes(shapefile(town, layer="parcels").content)
-    with warnings.catch_warnings(), scoped_to(copy):
-        warnings.simplefilter("ignore")
-        import_file(municipality=copy, acting_user=None, path=path, options=ImportOptions(layer="parcels"))
+    export_and_import(town, copy, tmp_path, fmt="shp")
     got = Parcel._base_manager.get(municipality=copy, parcel_code=parcel.parcel_code)
     assert got.custom == {"flood_prone": True, "flood_depth_m": 1.25}
 

@@ -3,7 +3,6 @@ value with no more than a warning, so a parcel of many vertices (its WKT) or a l
 damaged. Such an export is refused up front, naming the column, the count and a record, as shapefiles are."""
 
 import io
-import warnings
 
 import openpyxl
 import pytest
@@ -15,9 +14,10 @@ from django.urls import reverse
 
 from assets.models import Parcel
 from audit.models import PersonalDataAccess
-from dataio.services import ImportOptions, export_layer, export_with_personal_data, import_file
+from dataio.services import export_layer, export_with_personal_data
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
+from tests.dataio.files import export_and_import
 from tests.factories import (
     TEST_PASSWORD,
     CustomFieldFactory,
@@ -58,12 +58,7 @@ def test_a_parcel_of_many_vertices_refuses_the_xlsx_export_and_goes_out_whole_as
     ]
     # The same register goes out whole as GeoPackage, and comes back bit for bit.
     copy = MunicipalityFactory(boundary=town.boundary)
-    with scoped_to(town):
-        exported = export_layer(municipality=town, acting_user=None, layer="parcels", fmt="gpkg")
-    path = tmp_path / exported.filename
-    path.write_bytes(exported.content)
-    with scoped_to(copy):
-        import_file(municipality=copy, acting_user=None, path=path, options=ImportOptions(layer="parcels"))
+    export_and_import(town, copy, tmp_path, fmt="gpkg")
     shapes = {p.parcel_code: p.geom.ewkb for p in Parcel._base_manager.filter(municipality=town)}
     assert {p.parcel_code: p.geom.ewkb for p in Parcel._base_manager.filter(municipality=copy)} == shapes
     assert plain.parcel_code in shapes
@@ -79,13 +74,7 @@ def test_a_text_of_32767_characters_round_trips_through_xlsx_and_one_more_is_ref
     at_the_limit = ("แปลงนี้แบ่งแยกจากโฉนดเดิม " * 1_400)[:EXCEL_CELL]
     assert len(at_the_limit) == EXCEL_CELL
     parcel = ParcelFactory(municipality=town, custom={"history_note": at_the_limit})
-    with scoped_to(town):
-        exported = export_layer(municipality=town, acting_user=None, layer="parcels", fmt="xlsx")
-    path = tmp_path / exported.filename
-    path.write_bytes(exported.content)
-    with warnings.catch_warnings(), scoped_to(copy):
-        warnings.simplefilter("ignore")
-        import_file(municipality=copy, acting_user=None, path=path, options=ImportOptions(layer="parcels"))
+    export_and_import(town, copy, tmp_path, fmt="xlsx")
     assert Parcel._base_manager.get(municipality=copy).custom == {"history_note": at_the_limit}
 
     Parcel._base_manager.filter(pk=parcel.pk).update(custom={"history_note": at_the_limit + "ก"})
@@ -157,10 +146,6 @@ def test_a_custom_field_labelled_like_a_register_column_keeps_its_own_header_and
         exported = export_layer(municipality=town, acting_user=None, layer="parcels", fmt="xlsx")
     header = [c.value for c in next(openpyxl.load_workbook(io.BytesIO(exported.content)).active.iter_rows())]
     assert header.count("เลขที่ดิน") == 1 and {"old_land_no", "land_no_2500"} <= set(header)
-    path = tmp_path / exported.filename
-    path.write_bytes(exported.content)
-    with warnings.catch_warnings(), scoped_to(copy):
-        warnings.simplefilter("ignore")
-        import_file(municipality=copy, acting_user=None, path=path, options=ImportOptions(layer="parcels"))
+    export_and_import(town, copy, tmp_path, fmt="xlsx")
     got = Parcel._base_manager.get(municipality=copy)
     assert (got.land_number, got.custom) == ("12", {"old_land_no": "7", "land_no_2500": "3"})
