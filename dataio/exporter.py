@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assets.choices import DeedType
-from dataio.layers import BOOLEAN, DECIMAL, INTEGER, Layer, custom_sql, layer_for
+from dataio.layers import BOOLEAN, DECIMAL, INTEGER, Layer, custom_sql, layer_for, normalise_label
 from municipalities.tenancy import current_zones
 from municipalities.thai import rai_ngan_wa
 
@@ -182,7 +182,7 @@ def write_shapefile(frame, layer: Layer, encoding: str) -> bytes:
     if layer.mixed_geometry and len({t for t in frame.geometry.geom_type.str.removeprefix("Multi")}) > 1:
         raise ValidationError(_("shapefile เก็บรูปเรขาคณิตได้ชนิดเดียว แต่ชั้นข้อมูลนี้มีทั้งจุด เส้น และรูปปิด: โปรดเลือก GeoPackage"))
     codec = "cp874" if encoding == "cp874" else "utf-8"
-    refusals = _dbf_refusals(frame, layer, codec)
+    refusals = _dbf_name_clashes(frame, layer) + _dbf_refusals(frame, layer, codec)
     if refusals:
         raise ValidationError([ValidationError(text, code="shapefile_would_lose_text") for text in refusals])
     renamed = frame.rename(columns={c.name: c.short for c in layer.columns})
@@ -199,6 +199,33 @@ def write_shapefile(frame, layer: Layer, encoding: str) -> bytes:
             for part in sorted(Path(folder).iterdir()):
                 archive.write(part, part.name)
         return buffer.getvalue()
+
+
+def _dbf_name_clashes(frame, layer: Layer) -> list[str]:
+    """A DBF field name has at most 10 characters: a municipality's own field whose name, cut to 10, is
+    another column's shapefile name (`flood_depth_2554` and `flood_depth_2564` are both `flood_dept`)
+    would leave the file under a name the importer does not know, and its values would be lost or land
+    in the other field. One message per clashing name."""
+    by_short = {}
+    for column in layer.columns:
+        if column.name in frame:
+            by_short.setdefault(column.short.casefold(), []).append(column)
+    messages = []
+    for short, columns in by_short.items():
+        if len(columns) < 2:
+            continue
+        named = [f"“{layer.label_of(c)}” ({c.name})" for c in columns]
+        messages.append(
+            _(
+                "ไม่ได้ส่งออก: shapefile ตั้งชื่อคอลัมน์ได้ไม่เกิน 10 ตัวอักษร คอลัมน์ %(columns)s จึงได้ชื่อเดียวกันคือ %(short)s "
+                "ค่าของคอลัมน์เหล่านี้จะหายไปหรือสลับกันเมื่อนำเข้ากลับ โปรดส่งออกเป็น GeoPackage"
+            )
+            % {
+                "columns": _("%(some)s และ %(last)s") % {"some": ", ".join(named[:-1]), "last": named[-1]},
+                "short": short,
+            }
+        )
+    return messages
 
 
 # A DBF character field holds at most 254 bytes. GDAL cuts a longer value, and drops a character the
@@ -291,7 +318,15 @@ def _table(frame, layer: Layer, *, thai: bool) -> pd.DataFrame:
     table = pd.DataFrame(frame.drop(columns="geometry"))
     table[WKT_HEADER_TH if thai else WKT_HEADER] = shapely.to_wkt(frame.geometry.values, rounding_precision=-1)
     if thai:
-        table = table.rename(columns={c.name: layer.label_of(c) for c in layer.columns})
+        # Each column under its Thai label; a municipality's field labelled like an earlier column keeps
+        # its own name instead, so that the headers stay distinct and each comes back into its own field.
+        headers, taken = {}, {normalise_label(WKT_HEADER_TH)}
+        for column in layer.columns:
+            if column.name in table:
+                label = layer.label_of(column)
+                headers[column.name] = column.name if normalise_label(label) in taken else label
+                taken.add(normalise_label(headers[column.name]))
+        table = table.rename(columns=headers)
     return table
 
 
@@ -301,10 +336,54 @@ def write_csv(frame, layer: Layer, encoding: str) -> bytes:
 
 
 def write_xlsx(frame, layer: Layer, encoding: str) -> bytes:
-    return _workbook({str(layer.label): _table(frame, layer, thai=True)})
+    code = layer.label_of(layer.column(layer.code))
+    return _workbook({str(layer.label): _table(frame, layer, thai=True)}, keys={str(layer.label): code})
 
 
-def _workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
+# An Excel cell holds at most 32,767 characters (Excel's specifications and limits). pandas cuts a longer
+# value with no more than a warning: a many-vertex parcel's WKT, or a long text, would come back damaged.
+# So a workbook that cannot hold every value whole is refused, as a shapefile is (_dbf_refusals).
+EXCEL_CELL_CHARACTERS = 32_767
+
+
+def _excel_refusals(sheets: dict[str, pd.DataFrame], keys: dict[str, str], *, ltax: bool) -> list[str]:
+    """Why a workbook would cut text: one message per column, naming how many rows and the first one's
+    code (its sheet's `keys` column)."""
+    messages = []
+    for name, table in sheets.items():
+        for header in table.columns:
+            if pd.api.types.is_numeric_dtype(table[header]) or pd.api.types.is_datetime64_any_dtype(table[header]):
+                continue  # numbers, dates and booleans are short
+            values = table[header].tolist()
+            too_long = [i for i, v in enumerate(values) if isinstance(v, str) and len(v) > EXCEL_CELL_CHARACTERS]
+            if not too_long:
+                continue
+            arguments = {"count": f"{len(too_long):,}", "code": table[keys[name]].iat[too_long[0]], "column": header}
+            if header == WKT_HEADER_TH:
+                text = _(
+                    "ไม่ได้ส่งออก: รูปเรขาคณิต %(count)s รายการ เช่น รหัส %(code)s มีจุดยอดมากจนข้อความ WKT "
+                    "ยาวเกินกว่าที่เซลล์ของ Excel เก็บได้ (32,767 ตัวอักษร) รูปเหล่านี้จะถูกตัดท้ายจนเสียหาย "
+                    "โปรดส่งออกเป็น GeoPackage หรือ GeoJSON"
+                )
+            elif ltax:
+                text = _(
+                    "ไม่ได้ส่งออก: คอลัมน์ “%(column)s” มีข้อความยาวเกินกว่าที่เซลล์ของ Excel เก็บได้ (32,767 ตัวอักษร) "
+                    "%(count)s รายการ เช่น รหัส %(code)s ข้อความเหล่านี้จะถูกตัดท้าย โปรดแก้ไขข้อมูลในทะเบียนให้สั้นลง"
+                )
+            else:
+                text = _(
+                    "ไม่ได้ส่งออก: คอลัมน์ “%(column)s” มีข้อความยาวเกินกว่าที่เซลล์ของ Excel เก็บได้ (32,767 ตัวอักษร) "
+                    "%(count)s รายการ เช่น รหัส %(code)s ข้อความเหล่านี้จะถูกตัดท้าย โปรดส่งออกเป็น GeoPackage หรือ GeoJSON"
+                )
+            messages.append(text % arguments)
+    return messages
+
+
+def _workbook(sheets: dict[str, pd.DataFrame], keys: dict[str, str], *, ltax: bool = False) -> bytes:
+    """The sheets as one workbook; `keys` names each sheet's code column, for the refusal of a long text."""
+    refusals = _excel_refusals(sheets, keys, ltax=ltax)
+    if refusals:
+        raise ValidationError([ValidationError(text, code="excel_would_cut_text") for text in refusals])
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, table in sheets.items():
@@ -345,16 +424,37 @@ LTAX_USED_TYPE = {
 }
 
 
+# The column that names a row of each sheet (in a refusal).
+LTAX_KEYS = {
+    "1 owner เจ้าของ": "ownerRef ลำดับเจ้าของ",
+    "2 land ที่ดิน": "parcelCode รหัสแปลง",
+    "3 landUse การใช้ที่ดิน": "parcelCode รหัสแปลง",
+    "4 building สิ่งปลูกสร้าง": "buildingCode รหัสสิ่งปลูกสร้าง",
+    "5 buildingUse การใช้อาคาร": "buildingCode รหัสสิ่งปลูกสร้าง",
+    "6 signboard ป้าย": "signCode รหัสป้าย",
+}
+
+
 def ltax_workbook(municipality, *, personal_data: bool) -> tuple[bytes, int]:
+    """Today's register for entry: parcels not retired (split or merged away), their land uses, the
+    buildings on them and their uses, signs not taken down, and the owners who hold one of these."""
     doc_types = {value: index for index, value in enumerate(DeedType.values, 1)}
     this_year = timezone.localdate().year
     m = {"m": municipality.pk}
     sheets = {}
     with connection.cursor() as cursor:
         owner_fields = "o.title, trim(o.first_name || ' ' || o.last_name), o.national_id, o.address, o.mailing_address"
+        # Owners who hold something today: a current parcel, a building on one, or a standing sign.
         cursor.execute(
             f"SELECT o.id, o.kind, {owner_fields if personal_data else 'NULL, NULL, NULL, NULL, NULL'} "
-            "FROM assets_owner o WHERE o.municipality_id = %(m)s ORDER BY o.id",
+            "FROM assets_owner o WHERE o.municipality_id = %(m)s AND ("
+            "  EXISTS (SELECT FROM assets_ownership w LEFT JOIN assets_building b ON b.id = w.building_id"
+            "          JOIN assets_parcel p ON p.id = COALESCE(w.parcel_id, b.parcel_id)"
+            "          WHERE w.municipality_id = %(m)s AND p.municipality_id = %(m)s AND w.owner_id = o.id"
+            "            AND p.retired_on IS NULL)"
+            "  OR EXISTS (SELECT FROM assets_signboard s"
+            "             WHERE s.municipality_id = %(m)s AND s.owner_id = o.id AND s.removed_on IS NULL)"
+            ") ORDER BY o.id",
             m,
         )
         owners = cursor.fetchall()
@@ -419,7 +519,8 @@ def ltax_workbook(municipality, *, personal_data: bool) -> tuple[bytes, int]:
         cursor.execute(
             "SELECT p.parcel_code, u.use, u.area_sq_wah FROM assets_landuse u "
             "JOIN assets_parcel p ON p.id = u.parcel_id "
-            "WHERE u.municipality_id = %(m)s AND p.municipality_id = %(m)s ORDER BY p.parcel_code, u.id",
+            "WHERE u.municipality_id = %(m)s AND p.municipality_id = %(m)s AND p.retired_on IS NULL "
+            "ORDER BY p.parcel_code, u.id",
             m,
         )
         sheets["3 landUse การใช้ที่ดิน"] = pd.DataFrame(
@@ -438,7 +539,8 @@ def ltax_workbook(municipality, *, personal_data: bool) -> tuple[bytes, int]:
             SELECT b.building_code, p.parcel_code, b.building_type, b.structure, b.floors, b.floor_area_m2,
                    b.year_built, b.price_per_m2, b.house_number
             FROM assets_building b JOIN assets_parcel p ON p.id = b.parcel_id
-            WHERE b.municipality_id = %(m)s AND p.municipality_id = %(m)s ORDER BY b.building_code
+            WHERE b.municipality_id = %(m)s AND p.municipality_id = %(m)s AND p.retired_on IS NULL
+            ORDER BY b.building_code
             """,
             m,
         )
@@ -460,8 +562,9 @@ def ltax_workbook(municipality, *, personal_data: bool) -> tuple[bytes, int]:
         )
         cursor.execute(
             "SELECT b.building_code, u.use, u.floor_area_m2 FROM assets_buildinguse u "
-            "JOIN assets_building b ON b.id = u.building_id "
-            "WHERE u.municipality_id = %(m)s AND b.municipality_id = %(m)s ORDER BY b.building_code, u.id",
+            "JOIN assets_building b ON b.id = u.building_id JOIN assets_parcel p ON p.id = b.parcel_id "
+            "WHERE u.municipality_id = %(m)s AND b.municipality_id = %(m)s AND p.municipality_id = %(m)s "
+            "AND p.retired_on IS NULL ORDER BY b.building_code, u.id",
             m,
         )
         sheets["5 buildingUse การใช้อาคาร"] = pd.DataFrame(
@@ -498,7 +601,7 @@ def ltax_workbook(municipality, *, personal_data: bool) -> tuple[bytes, int]:
                 for r in cursor.fetchall()
             ]
         )
-    return _workbook(sheets), len(lands)
+    return _workbook(sheets, LTAX_KEYS, ltax=True), len(lands)
 
 
 def _map_sheet_parts(sheet: str) -> tuple[str, str, str, str]:

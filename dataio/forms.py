@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from dataio.exporter import FORMATS
-from dataio.layers import LAYERS, layer_choices
+from dataio.layers import HELPER_LABELS, Layer, layer_choices
 from dataio.reader import ENCODINGS, SUPPORTED_SRIDS
 
 ENCODING_CHOICES = [("", _("ตรวจหาเอง (ใช้ไฟล์ .cpg ถ้ามี)")), *ENCODINGS.items()]
@@ -53,17 +53,19 @@ class ImportUploadForm(ReadingOptionsForm):
 
 
 class MappingForm(ReadingOptionsForm):
-    """One select per register column: which column of the file fills it."""
+    """One select per target a YAML mapping may name: the register's columns, the municipality's own
+    fields (`layer` from dataio.layers.layer_for) and the helpers that make a parcel code or an area."""
 
-    def __init__(self, *args, layer: str, source_columns: list[str], current: dict[str, str], **kwargs):
+    def __init__(self, *args, layer: Layer, source_columns: list[str], current: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        spec = LAYERS[layer]
         choices = [("", _("— ไม่ใช้ —")), *((name, name) for name in source_columns)]
+        targets = [(c.name, layer.label_of(c)) for c in layer.importable]
+        targets += [(helper, HELPER_LABELS[helper]) for helper in layer.extra_names]
         self.column_fields = []
-        for column in spec.importable:
-            name = f"column_{column.name}"
+        for target, label in targets:
+            name = f"column_{target}"
             self.fields[name] = forms.ChoiceField(
-                label=spec.label_of(column), choices=choices, required=False, initial=current.get(column.name, "")
+                label=label, choices=choices, required=False, initial=current.get(target, "")
             )
             self.column_fields.append(name)
 

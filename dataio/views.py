@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from dataio import services
 from dataio.forms import ExportForm, ImportUploadForm, MappingForm
-from dataio.layers import LAYERS
+from dataio.layers import LAYERS, layer_for
 from dataio.models import ImportSession
 from dataio.report import PROBLEM_KINDS
 from dataio.values import load_mapping
@@ -96,10 +96,10 @@ def import_detail(request, pk: int, mapping_form=None):
 
 
 def _mapping_form(session: ImportSession, **kwargs) -> MappingForm:
-    """Selects of the file's columns (matched or not) for each register column, set as last checked."""
+    """Selects of the file's columns (matched or not) for each mapping target, set as last checked."""
     columns = session.report.get("columns", {})
     return MappingForm(
-        layer=session.layer,
+        layer=layer_for(session.municipality_id, session.layer),
         source_columns=sorted(set(columns.values()) | set(session.report.get("unmatched", []))),
         current=columns,
         **kwargs,

@@ -138,3 +138,17 @@ def check(town, path, layer="parcels", **options):
 
     with scoped_to(town):
         return check_file(municipality=town, path=path, options=ImportOptions(layer=layer, **options))
+
+
+def export_and_import(source, target, folder: Path, *, fmt: str, layer: str = "parcels", encoding: str = "utf-8"):
+    """Export a layer of `source` as a real file in `folder` and import that file into `target`."""
+    from dataio.services import ImportOptions, export_layer, import_file
+    from municipalities.tenancy import scoped_to
+
+    with scoped_to(source):
+        exported = export_layer(municipality=source, acting_user=None, layer=layer, fmt=fmt, encoding=encoding)
+    path = folder / exported.filename
+    path.write_bytes(exported.content)
+    with warnings.catch_warnings(), scoped_to(target):
+        warnings.simplefilter("ignore")  # shapefile names cut to 10 characters, on purpose
+        return import_file(municipality=target, acting_user=None, path=path, options=ImportOptions(layer=layer))

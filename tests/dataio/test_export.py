@@ -21,7 +21,9 @@ from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
 from tests.factories import (
     BuildingFactory,
+    BuildingUseFactory,
     InfrastructureAssetFactory,
+    LandUseFactory,
     MembershipFactory,
     MunicipalityFactory,
     OwnerFactory,
@@ -246,6 +248,47 @@ def test_the_ltax_online_workbook_follows_the_entry_order(takhli):
     assert (first["rai ไร่"], first["ngan งาน"], first["wah ตารางวา"]) == (0, 1, 0)  # 100 ตารางวา
     owners = book["1 owner เจ้าของ"]
     assert [c.value for c in owners[1]] == ["ownerRef ลำดับเจ้าของ", "personType ประเภทบุคคล"]
+
+
+def test_the_ltax_online_workbook_carries_todays_register_without_retired_parcels_or_their_buildings():
+    """A parcel split or merged away is retired: it, its land uses, the buildings left on it and owners who
+    hold nothing else are not entered into LTAX Online again (the tax run leaves them out too)."""
+    town = MunicipalityFactory()
+    current = ParcelFactory(municipality=town, parcel_code="01A001")
+    retired = ParcelFactory(municipality=town, parcel_code="01A002", retired_on="2025-06-01")
+    holder, former, tenant, advertiser = (
+        OwnerFactory(municipality=town, first_name=name) for name in ("สมหญิง", "สมปอง", "สมศักดิ์", "สมศรี")
+    )
+    for parcel, owner in ((current, holder), (retired, former)):
+        OwnershipFactory(parcel=parcel, owner=owner)
+        LandUseFactory(parcel=parcel)
+        BuildingUseFactory(building=BuildingFactory(parcel=parcel))
+    house = Building._base_manager.get(parcel=current)
+    OwnershipFactory(parcel=None, building=house, municipality=town, owner=tenant)  # owns the house only
+    # A sign stands on the retired parcel until it is taken down: it is still taxed, so it is still entered.
+    SignboardFactory(parcel=retired, owner=advertiser)
+    SignboardFactory(parcel=current, signboard_code="01A001-P002", removed_on="2025-12-31")
+
+    with scoped_to(town):
+        exported = export_with_personal_data(
+            municipality=town,
+            acting_user=MembershipFactory(municipality=town, role=Role.TAX_OFFICER).user,
+            layer="parcels",
+            fmt="ltax",
+        )
+    book = openpyxl.load_workbook(io.BytesIO(exported.content))
+
+    def column(sheet, header):
+        rows = list(book[sheet].iter_rows(values_only=True))
+        return [row[rows[0].index(header)] for row in rows[1:]]
+
+    assert column("2 land ที่ดิน", "parcelCode รหัสแปลง") == ["01A001"] and exported.rows == 1
+    assert column("3 landUse การใช้ที่ดิน", "parcelCode รหัสแปลง") == ["01A001"]
+    assert column("4 building สิ่งปลูกสร้าง", "buildingCode รหัสสิ่งปลูกสร้าง") == ["01A001-B001"]
+    assert column("5 buildingUse การใช้อาคาร", "buildingCode รหัสสิ่งปลูกสร้าง") == ["01A001-B001"]
+    assert column("6 signboard ป้าย", "signCode รหัสป้าย") == ["01A002-P001"]
+    assert column("1 owner เจ้าของ", "ownerRef ลำดับเจ้าของ") == sorted([holder.pk, tenant.pk, advertiser.pk])
+    assert former.pk not in column("1 owner เจ้าของ", "ownerRef ลำดับเจ้าของ")
 
 
 def test_another_municipalitys_records_never_reach_an_export(takhli):

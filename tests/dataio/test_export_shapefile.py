@@ -10,13 +10,15 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assets.models import Signboard
+from assets.models import Parcel, Signboard
 from audit.models import PersonalDataAccess
 from dataio.services import ImportOptions, export_layer, export_with_personal_data, import_file
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
+from tests.dataio.files import export_and_import
 from tests.factories import (
     TEST_PASSWORD,
+    CustomFieldFactory,
     MembershipFactory,
     MunicipalityFactory,
     OwnerFactory,
@@ -170,3 +172,63 @@ def test_the_export_page_shows_the_limit_and_the_refusal_instead_of_a_file(clien
     # Other formats are unchanged: the same text goes out whole as CSV.
     csv = client.get(reverse("dataio:export"), {"layer": "signboards", "fmt": "csv"})
     assert "ป้ายโฆษณา" * 30 in csv.content.decode("utf-8-sig")
+
+
+def test_custom_fields_whose_names_a_dbf_would_cut_to_one_refuse_the_shapefile_and_geopackage_keeps_them(tmp_path):
+    """DBF field names are 10 characters at most: a municipality's fields `flood_depth_2554` and
+    `flood_depth_2564` would both be `flood_dept`, and `area_sqwah_gis` the parcels' `area_sqwah`."""
+    town = MunicipalityFactory()
+    copy = MunicipalityFactory(boundary=town.boundary)
+    fields = [
+        ("flood_depth_2564", "ความลึกน้ำท่วมปี 2564 (เมตร)"),
+        ("flood_depth_2554", "ความลึกน้ำท่วมปี 2554 (เมตร)"),
+        ("area_sqwah_gis", "เนื้อที่จากแผนที่ (ตารางวา)"),
+        ("flood_prone", "พื้นที่เสี่ยงน้ำท่วม"),  # `flood_pron` in a shapefile: clashes with nothing
+    ]
+    for municipality in (town, copy):
+        for order, (key, label) in enumerate(fields):
+            CustomFieldFactory(
+                municipality=municipality, layer="parcels", key=key, label_th=label, field_type="text", order=order
+            )
+    values = {"flood_depth_2564": "0.5", "flood_depth_2554": "1.8", "area_sqwah_gis": "98.5", "flood_prone": "ใช่"}
+    parcel = ParcelFactory(municipality=town, custom=values)
+    assert refusal(town, layer="parcels") == [  # in the order of the columns: the register's own first
+        "ไม่ได้ส่งออก: shapefile ตั้งชื่อคอลัมน์ได้ไม่เกิน 10 ตัวอักษร คอลัมน์ “เนื้อที่ตามเอกสารสิทธิ์ (ตารางวา)” "
+        "(area_sq_wah) และ “เนื้อที่จากแผนที่ (ตารางวา)” (area_sqwah_gis) จึงได้ชื่อเดียวกันคือ area_sqwah "
+        "ค่าของคอลัมน์เหล่านี้จะหายไปหรือสลับกันเมื่อนำเข้ากลับ โปรดส่งออกเป็น GeoPackage",
+        "ไม่ได้ส่งออก: shapefile ตั้งชื่อคอลัมน์ได้ไม่เกิน 10 ตัวอักษร คอลัมน์ “ความลึกน้ำท่วมปี 2564 (เมตร)” "
+        "(flood_depth_2564) และ “ความลึกน้ำท่วมปี 2554 (เมตร)” (flood_depth_2554) จึงได้ชื่อเดียวกันคือ flood_dept "
+        "ค่าของคอลัมน์เหล่านี้จะหายไปหรือสลับกันเมื่อนำเข้ากลับ โปรดส่งออกเป็น GeoPackage",
+    ]
+    export_and_import(town, copy, tmp_path, fmt="gpkg")  # GeoPackage names are whole: every value comes back
+    assert Parcel._base_manager.get(municipality=copy, parcel_code=parcel.parcel_code).custom == values
+
+
+def test_a_custom_field_cut_to_a_name_of_its_own_round_trips_through_a_shapefile(tmp_path):
+    town = MunicipalityFactory()
+    copy = MunicipalityFactory(boundary=town.boundary)
+    for municipality in (town, copy):
+        CustomFieldFactory(municipality=municipality, layer="parcels", key="flood_prone", field_type="boolean")
+        CustomFieldFactory(municipality=municipality, layer="parcels", key="flood_depth_m", field_type="decimal")
+    parcel = ParcelFactory(municipality=town, custom={"flood_prone": True, "flood_depth_m": 1.25})
+    export_and_import(town, copy, tmp_path, fmt="shp")
+    got = Parcel._base_manager.get(municipality=copy, parcel_code=parcel.parcel_code)
+    assert got.custom == {"flood_prone": True, "flood_depth_m": 1.25}
+
+
+def test_the_export_command_and_page_refuse_a_shapefile_whose_names_clash(client, tmp_path):
+    town = MunicipalityFactory()
+    for key in ("flood_depth_2554", "flood_depth_2564"):
+        CustomFieldFactory(municipality=town, layer="parcels", key=key, label_th=key, field_type="text")
+    ParcelFactory(municipality=town)
+    target = tmp_path / "parcels.zip"
+    with pytest.raises(CommandError) as refused:
+        call_command("export_layer", "--municipality", town.code, "--format", "shp", "-o", str(target))
+    assert str(refused.value).startswith("ไม่ได้ส่งออก: shapefile ตั้งชื่อคอลัมน์ได้ไม่เกิน 10 ตัวอักษร")
+    assert not target.exists()
+    officer = MembershipFactory(municipality=town, role=Role.TAX_OFFICER).user
+    client.login(username=officer.username, password=TEST_PASSWORD)
+    response = client.get(reverse("dataio:export"), {"layer": "parcels", "fmt": "shp", "encoding": "utf-8"})
+    assert response.status_code == 200 and "Content-Disposition" not in response
+    [error] = response.context["form"].non_field_errors()
+    assert "flood_dept" in error and "โปรดส่งออกเป็น GeoPackage" in error

@@ -10,7 +10,9 @@ from django.urls import reverse
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from assets.models import Parcel
+from catalogue.models import CustomField
 from dataio.models import ImportSession, ImportStatus
+from dataio.services import import_session_commit
 from dataio.tasks import commit_import
 from jobs.models import TaskStatus
 from municipalities.choices import Role
@@ -125,6 +127,93 @@ class ImportPageTests(TestCase):
         session.refresh_from_db()
         assert session.report["errors"] == 0 and session.options["mapping"]["parcel_code"] == "รหัส"
         assert session.can_commit
+
+    def mapping_on_the_page(self, session) -> dict[str, str]:
+        """The mapping form as the page shows it: register column → the file column selected."""
+        page = self.client.get(reverse("dataio:import-detail", args=[session.pk]))
+        form = page.context["mapping_form"]
+        html = page.content.decode()
+        shown = {}
+        for name in form.column_fields:
+            value = form[name].value() or ""
+            assert f'<option value="{value}" selected>' in html, name  # what the browser shows selected
+            shown[name.removeprefix("column_")] = value
+        return shown
+
+    def test_after_a_recheck_the_form_shows_the_mapping_now_in_force(self):
+        frame = parcels_frame(2).rename(columns={"land_no": "เลขที่ดินเดิม"})
+        frame["เลขที่ดินใหม่"] = ["501", "502"]
+        frame["รหัสเดิม"] = ["01Z001", "01Z002"]
+        self.client.post(reverse("dataio:import"), {"layer": "parcels", "file": upload(self.file(frame))})
+        session = ImportSession._base_manager.get()
+        guessed = self.mapping_on_the_page(session)
+        assert (guessed["parcel_code"], guessed["land_number"], guessed["survey_page"]) == ("parcel_code", "", "survey")
+
+        changed = {f"column_{k}": v for k, v in guessed.items()}
+        changed.update(column_land_number="เลขที่ดินใหม่", column_survey_page="")  # one set, one left out
+        response = self.client.post(reverse("dataio:import-recheck", args=[session.pk]), changed)
+        self.assertRedirects(response, reverse("dataio:import-detail", args=[session.pk]))
+        shown = self.mapping_on_the_page(session)
+        assert (shown["land_number"], shown["survey_page"]) == ("เลขที่ดินใหม่", "")
+        assert {k: v for k, v in shown.items() if k not in ("land_number", "survey_page")} == {
+            k: v for k, v in guessed.items() if k not in ("land_number", "survey_page")
+        }
+        # …and it is the mapping the check used: a second recheck with the page as shown changes nothing.
+        session.refresh_from_db()
+        report = session.report
+        self.client.post(
+            reverse("dataio:import-recheck", args=[session.pk]), {f"column_{k}": v for k, v in shown.items()}
+        )
+        session.refresh_from_db()
+        assert session.report["columns"] == report["columns"] and report["columns"]["land_number"] == "เลขที่ดินใหม่"
+        assert "survey_page" not in report["columns"]
+
+    def test_the_municipalitys_own_fields_and_the_code_helpers_are_offered_as_mapping_targets(self):
+        with scoped_to(self.lam_phaya):
+            CustomField.objects.create(
+                municipality=self.lam_phaya,
+                layer="parcels",
+                key="flood_prone",
+                label_th="พื้นที่เสี่ยงน้ำท่วม",
+                field_type="boolean",
+            )
+        # No parcel code and no recognised names: zone, block and lot make the code (as in LTAX GIS files).
+        frame = parcels_frame(2).drop(columns="parcel_code")
+        frame["เขตที่"], frame["บล็อกที่"], frame["แปลงที่"] = ["01", "01"], ["A", "A"], ["7", "8"]
+        frame["น้ำท่วมถึง"] = ["ใช่", "ไม่ใช่"]
+        self.client.post(reverse("dataio:import"), {"layer": "parcels", "file": upload(self.file(frame))})
+        session = ImportSession._base_manager.get()
+        page = self.client.get(reverse("dataio:import-detail", args=[session.pk]))
+        form = page.context["mapping_form"]
+        for name, label in (
+            ("column_flood_prone", "พื้นที่เสี่ยงน้ำท่วม"),
+            ("column_zone", "เขต (ใช้ประกอบรหัสแปลงเมื่อไฟล์ไม่มีรหัสแปลง)"),
+            ("column_block", "เขตย่อย (ใช้ประกอบรหัสแปลงเมื่อไฟล์ไม่มีรหัสแปลง)"),
+            ("column_lot", "ลำดับแปลง (ใช้ประกอบรหัสแปลงเมื่อไฟล์ไม่มีรหัสแปลง)"),
+        ):
+            assert form.fields[name].label == label
+            assert f'<label for="id_{name}">{label}</label>' in page.content.decode()
+        assert ("น้ำท่วมถึง", "น้ำท่วมถึง") in form.fields["column_flood_prone"].choices
+
+        mapping = {f"column_{k}": v for k, v in session.report["columns"].items()}
+        mapping.update(column_zone="เขตที่", column_block="บล็อกที่", column_lot="แปลงที่", column_flood_prone="น้ำท่วมถึง")
+        self.client.post(reverse("dataio:import-recheck", args=[session.pk]), mapping)
+        session.refresh_from_db()
+        assert session.report["errors"] == 0, session.report["problems"]
+        assert session.report["columns"]["flood_prone"] == "น้ำท่วมถึง"
+        shown = self.mapping_on_the_page(session)
+        assert (shown["flood_prone"], shown["zone"], shown["block"], shown["lot"]) == (
+            "น้ำท่วมถึง",
+            "เขตที่",
+            "บล็อกที่",
+            "แปลงที่",
+        )
+        with scoped_to(self.lam_phaya):
+            import_session_commit(session=session, acting_user=self.officer)  # what the worker runs
+            assert dict(Parcel.objects.values_list("parcel_code", "custom")) == {
+                "01A007": {"flood_prone": True},
+                "01A008": {"flood_prone": False},
+            }
 
     def test_an_outsider_cannot_see_or_commit_another_municipalitys_import(self):
         self.client.post(reverse("dataio:import"), {"layer": "parcels", "file": upload(self.file(parcels_frame(1)))})
