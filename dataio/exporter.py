@@ -344,13 +344,23 @@ def write_xlsx(frame, layer: Layer, encoding: str) -> bytes:
 # value with no more than a warning: a many-vertex parcel's WKT, or a long text, would come back damaged.
 # So a workbook that cannot hold every value whole is refused, as a shapefile is (_dbf_refusals).
 EXCEL_CELL_CHARACTERS = 32_767
+EXCEL_ROWS = 1_048_576  # a sheet's rows, its header included: a longer table cannot be written at all
 
 
 def _excel_refusals(sheets: dict[str, pd.DataFrame], keys: dict[str, str], *, ltax: bool) -> list[str]:
     """Why a workbook would cut text: one message per column, naming how many rows and the first one's
-    code (its sheet's `keys` column)."""
+    code (its sheet's `keys` column); or why a sheet cannot be written at all (too many rows)."""
     messages = []
     for name, table in sheets.items():
+        if len(table) >= EXCEL_ROWS:
+            messages.append(
+                _(
+                    "ไม่ได้ส่งออก: แผ่นงาน “%(sheet)s” มี %(count)s รายการ เกินกว่าที่ Excel เก็บได้ในแผ่นงานเดียว "
+                    "(%(limit)s รายการ) โปรดส่งออกเป็น GeoPackage, GeoJSON หรือ CSV"
+                )
+                % {"sheet": name, "count": f"{len(table):,}", "limit": f"{EXCEL_ROWS - 1:,}"}
+            )
+            continue
         for header in table.columns:
             if pd.api.types.is_numeric_dtype(table[header]) or pd.api.types.is_datetime64_any_dtype(table[header]):
                 continue  # numbers, dates and booleans are short

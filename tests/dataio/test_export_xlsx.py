@@ -149,3 +149,19 @@ def test_a_custom_field_labelled_like_a_register_column_keeps_its_own_header_and
     export_and_import(town, copy, tmp_path, fmt="xlsx")
     got = Parcel._base_manager.get(municipality=copy)
     assert (got.land_number, got.custom) == ("12", {"old_land_no": "7", "land_no_2500": "3"})
+
+
+def test_a_layer_longer_than_an_excel_sheet_is_refused_before_anything_is_written(monkeypatch):
+    """Excel's 1,048,576 rows, lowered here to three (the header and two records) to build no million parcels."""
+    monkeypatch.setattr("dataio.exporter.EXCEL_ROWS", 3)
+    town = MunicipalityFactory()
+    for _ in range(2):
+        ParcelFactory(municipality=town)
+    with scoped_to(town):
+        written = export_layer(municipality=town, acting_user=None, layer="parcels", fmt="xlsx")
+    assert openpyxl.load_workbook(io.BytesIO(written.content)).active.max_row == 3  # a full sheet is written
+    ParcelFactory(municipality=town)
+    assert refusal(town) == [
+        "ไม่ได้ส่งออก: แผ่นงาน “แปลงที่ดิน” มี 3 รายการ เกินกว่าที่ Excel เก็บได้ในแผ่นงานเดียว (2 รายการ) "
+        "โปรดส่งออกเป็น GeoPackage, GeoJSON หรือ CSV"
+    ]
