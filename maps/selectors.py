@@ -160,19 +160,28 @@ def tax_panel(*, tax_year: int, parcel: Parcel, personal: bool, numbers: dict[in
     }
 
 
-def search(query: str, *, personal: bool) -> list[dict]:
-    """Parcels by code, deed or land number, and (for roles that see personal data) by owner's name."""
+def search(query: str, *, personal: bool, today: datetime.date) -> list[dict]:
+    """Parcels by code, deed or land number, and (for roles that see personal data) by owner's name:
+    the owner of a share of the land, of a building on it (often not the land's owner in Thailand) or
+    of a sign still standing on it (`today`)."""
     query = query.strip()
     if len(query) < 2:
         return []
     condition = Q(parcel_code__istartswith=query) | Q(deed_number=query) | Q(land_number=query)
     if personal:
         words = query.split()
-        owners = Q()
+        names = Q()
         for word in words:
-            owners &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        owned = Ownership.objects.filter(owner__in=Owner.objects.filter(owners).values("pk"), parcel__isnull=False)
-        condition |= Q(pk__in=owned.values("parcel_id"))
+            names &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        owners = Owner.objects.filter(names).values("pk")
+        land = Ownership.objects.filter(owner__in=owners, parcel__isnull=False).values("parcel_id")
+        buildings = Ownership.objects.filter(owner__in=owners, building__isnull=False).values("building__parcel_id")
+        signs = (
+            Signboard.objects.filter(owner__in=owners, parcel__isnull=False)
+            .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
+            .values("parcel_id")
+        )
+        condition |= Q(pk__in=land) | Q(pk__in=buildings) | Q(pk__in=signs)
     parcels = Parcel.objects.filter(condition, retired_on__isnull=True).order_by("parcel_code")[:SEARCH_LIMIT]
     return [
         {

@@ -223,7 +223,9 @@ def asset_panel(request, pk: int):
 def search(request):
     if "parcels" in hidden_for(request).layers:  # search finds parcels only
         return JsonResponse({"results": []})
-    results = selectors.search(request.GET.get("q", ""), personal=can(request, C.VIEW_PERSONAL_DATA))
+    results = selectors.search(
+        request.GET.get("q", ""), personal=can(request, C.VIEW_PERSONAL_DATA), today=timezone.localdate()
+    )
     return JsonResponse({"results": results})
 
 

@@ -24,8 +24,10 @@ from tests.factories import (
     InfrastructureAssetFactory,
     InspectionFactory,
     MembershipFactory,
+    OwnerFactory,
     ParcelFactory,
     RevenueEstimateFactory,
+    SignboardFactory,
     WorkOrderFactory,
     ZoneFactory,
 )
@@ -162,6 +164,28 @@ class MapPagesTests(TestCase):
         assert codes(self.executive, "01A004") == ["01A004"]
         (hit,) = self.get(self.officer, "maps:search", q="01A004").json()["results"]
         assert hit["bbox"] == [round(v, 7) for v in self.parcels["01A004"].geom.extent]
+
+    def test_the_officer_finds_the_parcel_under_a_building_or_a_sign_by_its_owners_name(self):
+        """Malee owns the house on the company's 01A007 (not its land) and half of 01A003; Wilai owns a
+        sign on 01A004 and Thana one taken down on 01A005: the parcel a building or a sign stands on is
+        found by its owner's name, by roles that may search by personal data only."""
+        wilai = OwnerFactory(municipality=self.m, first_name="วิไล", last_name="ป้ายสวย")
+        thana = OwnerFactory(municipality=self.m, first_name="ธนา", last_name="ป้ายเก่า")
+        SignboardFactory(parcel=self.parcels["01A004"], signboard_code="01A004-P001", owner=wilai)
+        SignboardFactory(
+            parcel=self.parcels["01A005"], signboard_code="01A005-P001", owner=thana, removed_on=D(2025, 12, 31)
+        )
+
+        def codes(user, q):
+            return [r["code"] for r in self.get(user, "maps:search", q=q).json()["results"]]
+
+        assert codes(self.officer, "มาลี") == ["01A003", "01A007"]
+        assert codes(self.officer, "วิไล ป้ายสวย") == ["01A004"]
+        assert codes(self.officer, "ธนา") == []  # the sign no longer stands there
+        for role, user in self.members.items():
+            personal = role in (Role.ADMIN, Role.TAX_OFFICER, Role.AUDITOR)
+            assert codes(user, "มาลี") == (["01A003", "01A007"] if personal else []), role
+            assert codes(user, "วิไล") == (["01A004"] if personal else []), role
 
     # Dashboard --------------------------------------------------------------------------------------
 
