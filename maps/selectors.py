@@ -28,9 +28,13 @@ def _bbox(geom) -> list[float]:
     return [round(v, 7) for v in geom.extent]
 
 
+def _person(owner) -> str:
+    return f"{owner.full_name} ({mask_national_id(owner.national_id)})"
+
+
 def _owner_label(owner, index: int, personal: bool) -> str:
     if personal:
-        return f"{owner.full_name} ({mask_national_id(owner.national_id)})"
+        return _person(owner)
     return _("ผู้ถือกรรมสิทธิ์ %(n)s (%(kind)s)") % {"n": index, "kind": owner.get_kind_display()}
 
 
@@ -42,21 +46,13 @@ def _status_label(row) -> dict:
 def parcel_panel(
     parcel: Parcel, *, tax_year: int, taxes: bool, personal: bool, closed: frozenset[str] = frozenset()
 ) -> dict:
-    """The side panel of a parcel: register facts, owners (masked by role), this year's tax. Its
-    buildings and signs unless the municipality hides their layers (`closed`, maps.access.Hidden.layers).
-
-    Masked, the owners are numbered ("ผู้ถือกรรมสิทธิ์ 1, 2, …"), and the same number names the same
-    person among the taxpayers of the tax panel; a taxpayer who holds no share of the land (a
-    building's owner) is numbered after them."""
-    ownerships = list(
-        Ownership.objects.filter(parcel=parcel).select_related("owner").order_by("owner__first_name", "id")
-    )
-    numbers = {}
-    for o in ownerships:
-        numbers.setdefault(o.owner_id, len(numbers) + 1)
+    """The side panel of a parcel: register facts, owners (masked by role: numbered "ผู้ถือกรรมสิทธิ์ 1,
+    2, …"), this year's tax (`tax_panel`). Its buildings and signs unless the municipality hides their
+    layers (`closed`, maps.access.Hidden.layers)."""
+    ownerships = Ownership.objects.filter(parcel=parcel).select_related("owner").order_by("owner__first_name", "id")
     owners = [
-        {"name": _owner_label(o.owner, numbers[o.owner_id], personal), "share": str(o.share.normalize())}
-        for o in ownerships
+        {"name": _owner_label(o.owner, number, personal), "share": str(o.share.normalize())}
+        for number, o in enumerate(ownerships, 1)
     ]
     panel = {
         "id": parcel.pk,
@@ -111,40 +107,43 @@ def parcel_panel(
             item["tax_status"] = _status_label(sign_status.get(sign.pk))
         panel["signboards"].append(item)
     if taxes:
-        panel["tax"] = tax_panel(tax_year=tax_year, parcel=parcel, personal=personal, numbers=numbers)
+        panel["tax"] = tax_panel(tax_year=tax_year, parcel=parcel, personal=personal)
     return panel
 
 
-def tax_panel(*, tax_year: int, parcel: Parcel, personal: bool, numbers: dict[int, int] | None = None) -> dict:
-    """This year's assessments of a parcel with their breakdown, its notices and payments."""
+def tax_panel(*, tax_year: int, parcel: Parcel, personal: bool) -> dict:
+    """This year's tax status of a parcel; for roles that see personal data, its amounts too: its
+    assessments with their breakdown, notices and payments.
+
+    The rule of the tiles (maps/access.py): a single parcel's tax amounts need VIEW_PERSONAL_DATA. What
+    its taxpayers owe and paid is about them, and so is the breakdown (a main-residence exemption,
+    LBTA s.41, tells that the owner lives there)."""
     status = tax_selectors.parcel_tax_status(tax_year=tax_year, parcel_ids=[parcel.pk]).get(parcel.pk)
+    panel = {"year": be_year(tax_year), "status": _status_label(status)}
+    if not personal:
+        return panel
     assessments = list(tax_selectors.assessments_of(tax_year=tax_year, parcel_id=parcel.pk))
     notices = {}
     for notice in Notice.objects.filter(assessment__in=assessments, kind=NoticeKind.ASSESSMENT).order_by("issued_on"):
         notices.setdefault(notice.assessment_id, notice)
-    numbers = dict(numbers or {})  # the owners' numbers in the parcel's panel; other taxpayers after them
-    for a in assessments:
-        if a.owner_id is not None:
-            numbers.setdefault(a.owner_id, len(numbers) + 1)
     items = []
     for a in assessments:
         notice = notices.get(a.pk)
         items.append(
             {
                 "id": a.pk,
-                "taxpayer": _owner_label(a.owner, numbers[a.owner_id], personal) if a.owner else _("ไม่ระบุ"),
+                "taxpayer": _person(a.owner) if a.owner else _("ไม่ระบุ"),
                 "status": a.get_status_display(),
                 "tax": format_baht(a.tax),
                 "breakdown": breakdown_rows(a.breakdown or recompute(a)["breakdown"]),
                 "url": reverse("taxes:assessment", args=[a.pk]),
                 "notice": notice.number if notice else "",
-                "notice_pdf": reverse("taxes:notice-pdf", args=[notice.pk]) if notice and personal else "",
+                "notice_pdf": reverse("taxes:notice-pdf", args=[notice.pk]) if notice else "",
                 "due_on": thai_date(notice.due_on) if notice else "",
             }
         )
     return {
-        "year": be_year(tax_year),
-        "status": _status_label(status),
+        **panel,
         "due": format_baht(status.tax_due if status else Decimal(0)),
         "paid": format_baht(status.tax_paid if status else Decimal(0)),
         "assessments": items,

@@ -158,11 +158,14 @@
     ];
     if (d.tax) {
       var t = d.tax;
-      var sec = el("section", { class: "tax" }, [
-        el("h3", { text: L_.taxOf + " " + t.year + " " }, [badge(t.status)]),
-        facts([[L_.due, t.due + " " + L_.baht], [L_.paid, t.paid + " " + L_.baht]])
-      ]);
-      t.assessments.forEach(function (a) {
+      var sec = el("section", { class: "tax" }, [el("h3", { text: L_.taxOf + " " + t.year + " " }, [badge(t.status)])]);
+      /* A single parcel's amounts come only to roles that see personal data (maps/selectors.py tax_panel). */
+      if (t.assessments) {
+        sec.appendChild(facts([[L_.due, t.due + " " + L_.baht], [L_.paid, t.paid + " " + L_.baht]]));
+      } else {
+        sec.appendChild(el("p", { class: "muted", text: L_.amountsWithheld }));
+      }
+      (t.assessments || []).forEach(function (a) {
         var table = el("table", { class: "breakdown" }, a.breakdown.map(function (r) {
           return el("tr", { class: r.kind }, [el("td", { text: r.label }), el("td", { class: "num", text: r.amount || "" })]);
         }));

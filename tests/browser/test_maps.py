@@ -100,6 +100,7 @@ def test_the_tax_officer_clicks_a_parcel_and_reads_its_owners_and_tax(page, lam_
     assert f"ภาษีปี {YEAR + 543}" in text
     assert panel.locator(".tax .badge").inner_text() in ("ชำระแล้ว", "แจ้งการประเมินแล้ว", "ค้างชำระ")
     assert panel.locator("a", has_text="หนังสือแจ้ง (PDF)").count() >= 1
+    assert "ภาษีที่ต้องชำระ" in text and panel.locator(".tax .assessment .breakdown").count() >= 1
     assert page.evaluate("() => Thesaban.drawn('parcels')") > 10
     assert violations == [] and page.outside_requests == []
 
@@ -127,6 +128,9 @@ def test_an_executive_clicks_the_same_parcel_and_reads_no_owners_name(page, lam_
         owner = Ownership.objects.filter(parcel=parcel).select_related("owner").first().owner
     assert owner.first_name not in text and "ผู้ถือกรรมสิทธิ์ 1" in text
     assert f"ภาษีปี {YEAR + 543}" in text and panel.locator("a", has_text="หนังสือแจ้ง (PDF)").count() == 0
+    # the parcel's tax status, as the tiles draw it for that role, and none of its amounts or breakdown
+    assert panel.locator(".tax .badge").count() == 1 and panel.locator(".tax .assessment").count() == 0
+    assert "แสดงเฉพาะผู้มีสิทธิ์ดูข้อมูลส่วนบุคคล" in text and "บาท" not in text and "undefined" not in text
     assert violations == [] and page.outside_requests == []
 
 
