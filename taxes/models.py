@@ -423,6 +423,10 @@ class TaxStatus(MunicipalModel):
                 condition=models.Q(signboard__isnull=False),
                 name="%(app_label)s_%(class)s_unique_signboard",
             ),
+            # Each taxpayer's payments count up to their tax due (taxes.runs.STATUS_SQL).
+            models.CheckConstraint(
+                condition=models.Q(tax_paid__lte=models.F("tax_due")), name="%(app_label)s_%(class)s_paid_within_due"
+            ),
         ]
 
     def __str__(self):

@@ -613,6 +613,11 @@ def issued_subjects(issued: list) -> tuple[set[int], set[int]]:
 
 # A subject's due date is the first due date of its plan (taxes_instalment): a corrected assessment keeps
 # the dates already notified (taxes.rules.collection.corrected_plan), which its own notice may not show.
+# The tax paid on a subject counts each taxpayer's payments up to their tax due: after a correction
+# lowered a tax already paid (taxes.services.assessment_correct), what was paid beyond the new tax is
+# the taxpayer's to claim back (LBTA s.54, STA s.24), not tax collected, and not another taxpayer's tax
+# paid on the same parcel. Whatever sums the rows (the maps' block revenue, the dashboard, the
+# catalogue) then never counts more paid than due.
 STATUS_SQL = """
 WITH current AS (
     SELECT a.id, a.parcel_id, a.signboard_id, a.tax, a.status, COALESCE(a.original_id, a.id) AS chain
@@ -633,7 +638,7 @@ WITH current AS (
 )
 INSERT INTO taxes_taxstatus
     (municipality_id, run_id, tax_year, parcel_id, signboard_id, tax_due, tax_paid, notice_sent, due_on)
-SELECT %(m)s, %(run)s, %(year)s, {key}, SUM(c.tax), COALESCE(SUM(paid.principal), 0),
+SELECT %(m)s, %(run)s, %(year)s, {key}, SUM(c.tax), SUM(LEAST(COALESCE(paid.principal, 0), c.tax)),
        BOOL_OR(c.status = 'issued'), MIN(due.due_on)
 FROM current c LEFT JOIN paid ON paid.chain = c.chain LEFT JOIN due ON due.assessment_id = c.id
 WHERE c.{column} IS NOT NULL

@@ -12,7 +12,9 @@ Each parcel and each signboard has, for a tax year, one of these statuses (`taxe
     overdue       past the due date with tax still unpaid
 
 with `tax_due` (the tax of all its taxpayers, in baht) and `tax_paid` (the tax part of payments;
-penalties and surcharges are not in it).
+penalties and surcharges are not in it), each taxpayer's counted up to their tax due (after a
+correction lowered a tax already paid, the overpayment is not tax paid; taxes.runs.STATUS_SQL), so
+`tax_paid <= tax_due` on every row.
 
 In Python: `parcel_tax_status(tax_year=2026)` and `signboard_tax_status(tax_year=2026)` give
 `{id: TaxStatusRow}` for the current municipality, optionally for some ids only.
@@ -39,7 +41,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from municipalities.tenancy import current_municipality_id, current_zones, parcel_in_zones_sql
 from taxes.choices import AssessmentStatus, TaxKind, TaxState
@@ -230,15 +232,39 @@ def collections_by_month(*, tax_year: int) -> dict[str, list[Decimal]]:
 
     Payments received in a later year for this year's tax count in December's column of this year's
     chart only if paid in this year; the arrears selectors cover the rest.
+
+    As the status rows count it (taxes.runs.STATUS_SQL), what was paid towards an assessment counts up
+    to the tax due of the one in force (after a correction that lowered it, the new tax), the first
+    payments first: a payment that went beyond it counts for what was still due when it was made.
     """
     months = {kind: [Decimal(0)] * 12 for kind in TaxKind}
-    payments = Payment.objects.filter(assessment__tax_year=tax_year, paid_on__year=tax_year)
-    zones = current_zones()
-    if zones is not None:
-        payments = payments.filter(
-            Q(assessment__parcel__block__zone__in=zones) | Q(assessment__signboard__parcel__block__zone__in=zones)
-        )
-    rows = payments.values_list("assessment__kind", "paid_on__month").annotate(total=Sum("principal"))
+    municipality_id = current_municipality_id()
+    if municipality_id is None:
+        return months
+    rows = _rows(
+        f"""
+        SELECT kind, extract(month FROM paid_on)::int, sum(counted) FROM (
+            SELECT a.kind, p.paid_on, greatest(least(p.principal, due.tax - coalesce(sum(p.principal) OVER (
+                       PARTITION BY due.chain ORDER BY p.paid_on, p.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                   ), 0)), 0) AS counted
+            FROM taxes_payment p
+            JOIN taxes_assessment a ON a.id = p.assessment_id
+            JOIN (SELECT coalesce(d.original_id, d.id) AS chain, d.tax FROM taxes_assessment d
+                  WHERE d.municipality_id = %(m)s AND d.tax_year = %(year)s AND d.status = %(issued)s) due
+              ON due.chain = coalesce(a.original_id, a.id)
+            WHERE p.municipality_id = %(m)s AND a.tax_year = %(year)s{_in_member_zones("a")}
+        ) counted
+        WHERE paid_on BETWEEN %(first)s AND %(last)s
+        GROUP BY 1, 2
+        """,
+        {
+            "m": municipality_id,
+            "year": tax_year,
+            "issued": AssessmentStatus.ISSUED,
+            "first": datetime.date(tax_year, 1, 1),
+            "last": datetime.date(tax_year, 12, 31),
+        },
+    )
     for kind, month, total in rows:
         months[kind][month - 1] += total
     return months

@@ -18,7 +18,7 @@ from maps.printing import _map_svg
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
 from taxes.models import Assessment
-from taxes.services import assessment_run, notices_issue, payment_record
+from taxes.services import assessment_correct, assessment_run, notices_issue, payment_record
 from tests.factories import (
     BlockFactory,
     InfrastructureAssetFactory,
@@ -31,6 +31,7 @@ from tests.factories import (
     WorkOrderFactory,
     ZoneFactory,
 )
+from tests.maps.conftest import features, tile_of, tile_url
 from tests.taxes import scenario
 from tests.taxes.test_notices import pdf_text
 
@@ -228,6 +229,36 @@ class MapPagesTests(TestCase):
         assert "/tiles/missed/{z}/{x}/{y}.pbf?year=2026" in page and "/tiles/zones/" in page
         assert page.count('<svg xmlns="http://www.w3.org/2000/svg"') >= 3  # months, tax types, arrears
         assert "สมชาย" not in page
+
+    def test_after_a_correction_lowered_a_paid_tax_every_figure_counts_what_was_paid_up_to_the_new_tax(self):
+        """The house (552 baht, 276 paid in March) is paid in full in April, then corrected to 312 baht:
+        the headline, the tax types, the zones (kept by triggers), the monthly chart and the zone tiles
+        all count 312 collected, the first payments first (276 in March, 36 in April), never above 100 %."""
+        with scoped_to(self.m):
+            payment_record(
+                assessment=self.house, receipt_number="R-78", amount=Decimal("276.00"), paid_on=D(2026, 4, 1),
+                acting_user=self.officer,
+            )  # fmt: skip
+            facts = self.house.calculator_input
+            facts["land"]["area_sq_wah"] = "40"
+            corrected = assessment_correct(
+                assessment=self.house, facts=facts, reason="เนื้อที่ตามโฉนด 40 ตร.ว.", issued_on=D(2026, 4, 2),
+                acting_user=self.officer,
+            )  # fmt: skip
+        assert corrected.tax == Decimal("312.00")
+        collected = Decimal("312.00")
+        data = self.get(self.executive, "maps:revenue", year=2026).context["data"]
+        land = next(k for k in data["kinds"] if k["kind"] == "land_building")
+        assert land["collected"] == collected and land["overdue"] == 0
+        assert land["expected"] == sum(scenario.EXPECTED.values()) - Decimal("552.00") + collected
+        assert data["totals"]["collected"] == collected and data["rate"] == collected / data["totals"]["target"]
+        assert data["months"]["land_building"][2:4] == [Decimal("276.00"), Decimal("36.00")]
+        assert sum(data["months"]["land_building"]) == collected
+        assert [(z["code"], z["collected"]) for z in data["zones"]] == [("01", collected)]
+        z12 = tile_of(self.parcels["01A002"].geom.centroid, 12)
+        (zone,) = features(self.client.get(tile_url("zones", *z12)), "zones")  # the executive, still logged in
+        assert zone["properties"]["collected"] == float(collected)
+        assert zone["properties"]["rate"] <= 1
 
     def test_a_member_limited_to_another_zone_sees_none_of_this_zones_revenue_or_parcels(self):
         zone2 = ZoneFactory(municipality=self.m, code="02")

@@ -4,8 +4,10 @@ or a sign moved to another block, a bulk write of status rows."""
 
 import datetime
 from decimal import Decimal
+from importlib import import_module
 
 from django.contrib.gis.geos import MultiPolygon
+from django.db import connection
 from django.test import TestCase
 
 from assets.models import Parcel
@@ -13,7 +15,8 @@ from assets.services import parcel_update, signboard_update
 from municipalities.choices import Role
 from municipalities.tenancy import platform_scope, scoped_to
 from taxes.models import Assessment, TaxStatus
-from taxes.services import assessment_run, notices_issue, payment_record
+from taxes.selectors import parcel_tax_status
+from taxes.services import assessment_correct, assessment_run, notices_issue, payment_record
 from tests.factories import BlockFactory, MembershipFactory, ParcelFactory, ZoneFactory, _inside
 from tests.maps.conftest import features, tile_of, tile_url
 from tests.maps.revenue import kept, recount
@@ -78,6 +81,73 @@ class BlockRevenueTests(TestCase):
             second = assessment_run(municipality=self.m, tax_year=2026)
             self.assert_kept()
             assert {run for run, _ in kept(self.m)} == {self.first_run.pk, second.pk}
+
+    def pay_then_lower(self) -> Decimal:
+        """01A003 is taxed to Somchai and Malee, 276 baht each. Somchai pays his 276, then a correction
+        lowers his tax (his half of the land is 40 square wah, not 80); Malee pays as much as his new
+        tax. Returns his new tax."""
+        with scoped_to(self.m):
+            somchai, malee = (
+                Assessment.objects.get(run=self.first_run, parcel=self.parcels["01A003"], owner=self.people[who])
+                for who in ("somchai", "malee")
+            )
+            notices_issue(assessments=[somchai, malee], issued_on=D(2026, 2, 15), acting_user=self.officer)
+            payment_record(
+                assessment=somchai, receipt_number="R-S", amount=Decimal("276.00"), paid_on=D(2026, 3, 1),
+                acting_user=self.officer,
+            )  # fmt: skip
+            somchai.refresh_from_db()
+            facts = somchai.calculator_input
+            facts["land"]["area_sq_wah"] = "40"
+            lower = assessment_correct(
+                assessment=somchai, facts=facts, reason="ครึ่งหนึ่งของเนื้อที่ 40 ตร.ว.", issued_on=D(2026, 3, 5),
+                acting_user=self.officer,
+            ).tax  # fmt: skip
+            assert Decimal(0) < lower < Decimal("276.00")
+            payment_record(
+                assessment=malee, receipt_number="R-M", amount=lower, paid_on=D(2026, 3, 10), acting_user=self.officer
+            )
+        return lower
+
+    def test_tax_paid_before_a_correction_lowered_it_is_collected_up_to_each_assessments_new_tax(self):
+        """Paid up to each one's tax due, 01A003 has collected twice Somchai's new tax, not 276 more: what
+        he paid beyond his new tax is his to claim back (LBTA s.54), not tax paid by Malee, who still owes."""
+        lower = self.pay_then_lower()
+        shared = self.parcels["01A003"]
+        due, collected = lower + Decimal("276.00"), lower + lower
+        with scoped_to(self.m):
+            row = parcel_tax_status(tax_year=2026)[shared.pk]
+            assert (row.tax_due, row.tax_paid) == (due, collected)
+            assert row.status != "paid"  # Malee still owes 276 - lower
+            others = sum(scenario.EXPECTED.values()) - 2 * Decimal("276.00") + scenario.SIGN_TAX
+            assert kept(self.m)[self.first_run.pk, self.block_a.pk] == (others + due, collected)
+            self.assert_kept()
+
+            # Moved to block 01B, the parcel's revenue is counted again there (maps_revenue_recount).
+            parcel_update(parcel=shared, acting_user=self.officer, block=self.block_b, parcel_code="01B003")
+            assert kept(self.m)[self.first_run.pk, self.block_b.pk] == (due, collected)
+            self.assert_kept()
+
+    def test_the_migration_counts_again_the_rows_written_when_every_payment_counted(self):
+        """taxes/migrations/0006: the current run's rows are counted again as the run now counts them,
+        an earlier run's are paid at most their tax due, and the blocks' revenue follows."""
+        lower = self.pay_then_lower()
+        with scoped_to(self.m):
+            second = assessment_run(municipality=self.m, tax_year=2026)
+        due = lower + Decimal("276.00")
+        rows = TaxStatus._base_manager.filter(parcel=self.parcels["01A003"])
+        assert sorted(rows.values_list("run_id", "tax_due", "tax_paid")) == [
+            (self.first_run.pk, due, lower + lower),
+            (second.pk, due, lower + lower),
+        ]
+        with connection.cursor() as cursor:  # as rows were written before: every payment counted, 432 of 432
+            cursor.execute("ALTER TABLE taxes_taxstatus DROP CONSTRAINT taxes_taxstatus_paid_within_due")
+            rows.filter(run=second).update(tax_paid=Decimal("276.00") + lower)
+            rows.filter(run=self.first_run).update(tax_paid=Decimal("999.00"))
+            cursor.execute(import_module("taxes.migrations.0006_paid_counts_up_to_the_tax_due").PAID_UP_TO_DUE)
+        assert sorted(rows.values_list("run_id", "tax_paid")) == [(self.first_run.pk, due), (second.pk, lower + lower)]
+        assert kept(self.m)[second.pk, self.block_a.pk][1] == lower + lower
+        self.assert_kept()
 
     def test_a_bulk_write_of_status_rows_is_counted_too(self):
         with platform_scope():
