@@ -145,6 +145,9 @@ class BlockRevenueTests(TestCase):
             rows.filter(run=second).update(tax_paid=Decimal("276.00") + lower)
             rows.filter(run=self.first_run).update(tax_paid=Decimal("999.00"))
             cursor.execute(import_module("taxes.migrations.0006_paid_counts_up_to_the_tax_due").PAID_UP_TO_DUE)
+        with connection.schema_editor() as editor:  # the migration's next step holds on the rows it leaves
+            (check,) = (c for c in TaxStatus._meta.constraints if c.name == "taxes_taxstatus_paid_within_due")
+            editor.add_constraint(TaxStatus, check)
         assert sorted(rows.values_list("run_id", "tax_paid")) == [(self.first_run.pk, due), (second.pk, lower + lower)]
         assert kept(self.m)[second.pk, self.block_a.pk][1] == lower + lower
         self.assert_kept()
