@@ -291,6 +291,8 @@ def revenue_dashboard(*, tax_year: int, today: datetime.date) -> dict:
         "totals": totals,
         "rate": (totals["collected"] / totals["target"]) if totals["target"] else None,
         "estimated": bool(estimates),
+        # with an estimate for some taxes only, the others' target is what they were assessed: say which
+        "unestimated": [k["label"] for k in kinds if k["estimate"] is None] if estimates else [],
         "zoned": zoned,
         "months": months,
         "zones": revenue_by_zone(tax_year=tax_year),

@@ -288,7 +288,8 @@ class MapPagesTests(TestCase):
         # The executive who sees every zone is still set against the town's estimate.
         town = self.get(self.executive, "maps:revenue", year=2026)
         assert town.context["data"]["totals"]["target"] == Decimal("5000.00") + scenario.SIGN_TAX
-        assert "ประมาณการรายรับ (บาท)" in town.content.decode()
+        # The estimate covers the land and building tax only: the signboard tax's target is its assessed tax.
+        assert "ประมาณการรายรับ (บาท) — ภาษีป้าย ยังไม่ได้บันทึกประมาณการ ใช้ยอดประเมินแทน" in town.content.decode()
 
     # Printed maps -----------------------------------------------------------------------------------
 
