@@ -24,6 +24,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from assets.choices import DeedType
 from dataio.layers import BOOLEAN, DECIMAL, INTEGER, Layer, custom_sql, layer_for, normalise_label
@@ -349,7 +350,8 @@ EXCEL_ROWS = 1_048_576  # a sheet's rows, its header included: a longer table ca
 
 def _excel_refusals(sheets: dict[str, pd.DataFrame], keys: dict[str, str], *, ltax: bool) -> list[str]:
     """Why a workbook would cut text: one message per column, naming how many rows and the first one's
-    code (its sheet's `keys` column); or why a sheet cannot be written at all (too many rows)."""
+    code (its sheet's `keys` column); or why a sheet cannot be written at all (too many rows), or a text
+    not at all (a control character such as Word's line break, U+000B, which a cell cannot hold)."""
     messages = []
     for name, table in sheets.items():
         if len(table) >= EXCEL_ROWS:
@@ -365,6 +367,25 @@ def _excel_refusals(sheets: dict[str, pd.DataFrame], keys: dict[str, str], *, lt
             if pd.api.types.is_numeric_dtype(table[header]) or pd.api.types.is_datetime64_any_dtype(table[header]):
                 continue  # numbers, dates and booleans are short
             values = table[header].tolist()
+            unwritable = [i for i, v in enumerate(values) if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v)]
+            if unwritable:
+                arguments = {
+                    "count": f"{len(unwritable):,}",
+                    "code": table[keys[name]].iat[unwritable[0]],
+                    "column": header,
+                }
+                if ltax:
+                    text = _(
+                        "ไม่ได้ส่งออก: คอลัมน์ “%(column)s” มีอักขระควบคุมที่มองไม่เห็น (เช่น การขึ้นบรรทัดด้วย Shift+Enter ของ Word) "
+                        "ซึ่งเซลล์ของ Excel เก็บไม่ได้ %(count)s รายการ เช่น รหัส %(code)s โปรดแก้ไขข้อความเหล่านี้ในทะเบียน"
+                    )
+                else:
+                    text = _(
+                        "ไม่ได้ส่งออก: คอลัมน์ “%(column)s” มีอักขระควบคุมที่มองไม่เห็น (เช่น การขึ้นบรรทัดด้วย Shift+Enter ของ Word) "
+                        "ซึ่งเซลล์ของ Excel เก็บไม่ได้ %(count)s รายการ เช่น รหัส %(code)s "
+                        "โปรดส่งออกเป็น GeoPackage, GeoJSON หรือ CSV"
+                    )
+                messages.append(text % arguments)
             too_long = [i for i, v in enumerate(values) if isinstance(v, str) and len(v) > EXCEL_CELL_CHARACTERS]
             if not too_long:
                 continue
@@ -399,10 +420,24 @@ def _workbook(sheets: dict[str, pd.DataFrame], keys: dict[str, str], *, ltax: bo
         for name, table in sheets.items():
             table.to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
+            _texts_not_formulas(sheet, table)
             sheet.freeze_panes = "A2"
             for cells in sheet.iter_cols(min_row=1, max_row=1):
                 sheet.column_dimensions[cells[0].column_letter].width = max(12, min(40, len(str(cells[0].value)) + 4))
     return buffer.getvalue()
+
+
+def _texts_not_formulas(sheet, table: pd.DataFrame) -> None:
+    """openpyxl takes a text that begins with "=" for a formula: Excel would compute it (or show #NAME?)
+    and a re-import would read it empty. Such cells (headers included) are written as the text they are."""
+    for number, header in enumerate(table.columns, 1):
+        if isinstance(header, str) and header.startswith("="):
+            sheet.cell(row=1, column=number).data_type = "s"
+        if pd.api.types.is_numeric_dtype(table[header]) or pd.api.types.is_datetime64_any_dtype(table[header]):
+            continue
+        for row, value in enumerate(table[header].tolist(), 2):
+            if isinstance(value, str) and value.startswith("="):
+                sheet.cell(row=row, column=number).data_type = "s"
 
 
 def write_frame(frame, *, fmt: str, name: str) -> bytes:

@@ -165,3 +165,50 @@ def test_a_layer_longer_than_an_excel_sheet_is_refused_before_anything_is_writte
         "ไม่ได้ส่งออก: แผ่นงาน “แปลงที่ดิน” มี 3 รายการ เกินกว่าที่ Excel เก็บได้ในแผ่นงานเดียว (2 รายการ) "
         "โปรดส่งออกเป็น GeoPackage, GeoJSON หรือ CSV"
     ]
+
+
+def test_a_text_with_a_control_character_refuses_the_workbook_in_thai_instead_of_a_server_error(client):
+    """Word's line break (U+000B) and other control characters come in through imports and the API, and
+    an Excel cell cannot hold them (openpyxl raises IllegalCharacterError): refused like a long text."""
+    town = MunicipalityFactory()
+    CustomFieldFactory(municipality=town, layer="parcels", key="history_note", label_th="ประวัติแปลง", field_type="text")
+    parcel = ParcelFactory(municipality=town, custom={"history_note": "แบ่งแยกปี 2540\x0bรวมแปลงปี 2555"})
+    officer = MembershipFactory(municipality=town, role=Role.TAX_OFFICER).user
+    client.login(username=officer.username, password=TEST_PASSWORD)
+    response = client.get(reverse("dataio:export"), {"layer": "parcels", "fmt": "xlsx"})
+    assert response.status_code == 200 and "Content-Disposition" not in response
+    assert response.context["form"].non_field_errors() == [
+        "ไม่ได้ส่งออก: คอลัมน์ “ประวัติแปลง” มีอักขระควบคุมที่มองไม่เห็น (เช่น การขึ้นบรรทัดด้วย Shift+Enter ของ Word) "
+        f"ซึ่งเซลล์ของ Excel เก็บไม่ได้ 1 รายการ เช่น รหัส {parcel.parcel_code} โปรดส่งออกเป็น GeoPackage, GeoJSON หรือ CSV"
+    ]
+    csv = client.get(reverse("dataio:export"), {"layer": "parcels", "fmt": "csv"})
+    assert csv.status_code == 200 and b"\x0b" in csv.content  # CSV carries it whole
+
+    owner = OwnerFactory(municipality=town, address="12 หมู่ 3\x0bต.ลำพญา")
+    OwnershipFactory(parcel=parcel, owner=owner)
+    with scoped_to(town), pytest.raises(ValidationError) as refused:
+        export_with_personal_data(municipality=town, acting_user=officer, layer="parcels", fmt="ltax")
+    assert refused.value.messages == [
+        "ไม่ได้ส่งออก: คอลัมน์ “address ที่อยู่” มีอักขระควบคุมที่มองไม่เห็น (เช่น การขึ้นบรรทัดด้วย Shift+Enter ของ Word) "
+        f"ซึ่งเซลล์ของ Excel เก็บไม่ได้ 1 รายการ เช่น รหัส {owner.pk} โปรดแก้ไขข้อความเหล่านี้ในทะเบียน"
+    ]
+
+
+def test_a_text_beginning_with_an_equals_sign_goes_out_as_text_not_a_formula_and_round_trips(tmp_path):
+    """openpyxl takes a string that begins with "=" for a formula: Excel would compute it (or show
+    #NAME?) and the importer would read it back empty. Such a value is written as the text it is."""
+    town = MunicipalityFactory()
+    copy = MunicipalityFactory(boundary=town.boundary)
+    for municipality in (town, copy):
+        CustomFieldFactory(
+            municipality=municipality, layer="parcels", key="sign_note", label_th="ข้อความประกาศ", field_type="text"
+        )
+    ParcelFactory(municipality=town, custom={"sign_note": "=ขายด่วน= โทร 081"})
+    with scoped_to(town):
+        exported = export_layer(municipality=town, acting_user=None, layer="parcels", fmt="xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.content)).active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("ข้อความประกาศ") + 1)
+    assert (cell.value, cell.data_type) == ("=ขายด่วน= โทร 081", "s")
+    export_and_import(town, copy, tmp_path, fmt="xlsx")
+    assert Parcel._base_manager.get(municipality=copy).custom == {"sign_note": "=ขายด่วน= โทร 081"}
