@@ -52,11 +52,14 @@ class Owner(MunicipalModel):
 
     @classmethod
     def zone_condition(cls, zone_ids):
-        """Owners of a holding in the zones, and owners not yet linked to any holding (just registered)."""
+        """Owners of a holding in the zones (land, a building or a sign), and owners not yet linked to any
+        holding (just registered). A sign's owner is its taxpayer (Signboard Tax Act B.E. 2510 s.12), so a
+        sign is a holding: its owner is not one "linked to none", whom every zone would read."""
         return (
             models.Q(ownerships__parcel__block__zone__in=zone_ids)
             | models.Q(ownerships__building__parcel__block__zone__in=zone_ids)
-            | models.Q(ownerships__isnull=True)
+            | models.Q(signboards__parcel__block__zone__in=zone_ids)
+            | models.Q(ownerships__isnull=True, signboards__isnull=True)
         )
 
     @property

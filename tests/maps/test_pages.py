@@ -25,6 +25,7 @@ from tests.factories import (
     InspectionFactory,
     MembershipFactory,
     OwnerFactory,
+    OwnershipFactory,
     ParcelFactory,
     RevenueEstimateFactory,
     SignboardFactory,
@@ -209,6 +210,26 @@ class MapPagesTests(TestCase):
             personal = role in (Role.ADMIN, Role.TAX_OFFICER, Role.AUDITOR)
             assert codes(user, "มาลี") == (["01A003", "01A007"] if personal else []), role
             assert codes(user, "วิไล") == (["01A004"] if personal else []), role
+
+    def test_a_member_limited_to_a_zone_finds_a_sign_there_by_its_owner_and_no_other_zones_sign_owner(self):
+        """Somsri holds land in zone 01 and a sign on 02A001; Thongdee holds nothing but a sign in zone 01.
+        A tax officer limited to zone 02 finds 02A001 by Somsri's name (the sign is in their zone), and
+        Thongdee's name and national ID, a zone-01 taxpayer's, are not theirs to read."""
+        zone2 = ZoneFactory(municipality=self.m, code="02")
+        theirs = ParcelFactory(municipality=self.m, block=BlockFactory(zone=zone2, code="02A"), parcel_code="02A001")
+        somsri = OwnerFactory(municipality=self.m, first_name="สมศรี", last_name="ป้ายใหม่")
+        OwnershipFactory(parcel=self.parcels["01A008"], owner=somsri)
+        SignboardFactory(parcel=theirs, signboard_code="02A001-P001", owner=somsri)
+        thongdee = OwnerFactory(municipality=self.m, first_name="ทองดี", last_name="ป้ายเดียว")
+        SignboardFactory(parcel=self.parcels["01A004"], signboard_code="01A004-P009", owner=thongdee)
+        limited = MembershipFactory(municipality=self.m, role=Role.TAX_OFFICER)
+        limited.zones.set([zone2])
+        found = self.get(limited.user, "maps:search", q="สมศรี ป้ายใหม่").json()["results"]
+        assert [r["code"] for r in found] == ["02A001"]
+        owners = self.get(limited.user, "owner-list").json()
+        assert "ทองดี" not in str(owners) and thongdee.national_id not in str(owners)
+        assert "สมศรี" in str(owners)  # the owner of a sign in their zone
+        assert self.get(limited.user, "owner-detail", thongdee.pk).status_code == 404
 
     # Dashboard --------------------------------------------------------------------------------------
 
