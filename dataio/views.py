@@ -146,12 +146,12 @@ def import_recheck(request, pk: int):
                 acting_user=request.user,
                 **{k: v for k, v in options.as_json().items() if k != "layer"},
             )
-        except ValidationError as error:
+        except ValidationError as error:  # the page again, with why and the officer's choices kept
             for text in error.messages:
                 messages.error(request, text)
         else:
             messages.success(request, _("ตรวจไฟล์ใหม่ตามตัวเลือกแล้ว"))
-        return redirect("dataio:import-detail", pk=session.pk)
+            return redirect("dataio:import-detail", pk=session.pk)
     return import_detail(request, pk, mapping_form=form)
 
 

@@ -168,6 +168,26 @@ class ImportPageTests(TestCase):
         assert session.report["columns"] == report["columns"] and report["columns"]["land_number"] == "เลขที่ดินใหม่"
         assert "survey_page" not in report["columns"]
 
+    def test_a_recheck_the_file_refuses_keeps_the_officers_choices_on_the_form_with_the_reason(self):
+        """The officer maps the columns and picks an encoding the file is not in: the page says why, and
+        the selects still show what was chosen (not the mapping last checked), to correct and resend."""
+        frame = parcels_frame(2).rename(columns={"parcel_code": "รหัส", "area_sq_wah": "เนื้อที่ (ตร.ว.)"})
+        self.client.post(reverse("dataio:import"), {"layer": "parcels", "file": upload(self.file(frame, "csv"))})
+        session = ImportSession._base_manager.get()
+        before = session.report
+        chosen = {f"column_{k}": v for k, v in before["columns"].items()}
+        chosen.update(column_parcel_code="รหัส", column_area_sq_wah="เนื้อที่ (ตร.ว.)", encoding="cp874")
+        response = self.client.post(reverse("dataio:import-recheck", args=[session.pk]), chosen)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "ข้อความในไฟล์ไม่ได้เข้ารหัสแบบ TIS-620 / CP874 (Windows Thai) ตามที่ระบุ" in html
+        form = response.context["mapping_form"]
+        assert form["column_parcel_code"].value() == "รหัส"
+        assert form["column_area_sq_wah"].value() == "เนื้อที่ (ตร.ว.)" and form["encoding"].value() == "cp874"
+        assert '<option value="รหัส" selected>' in html
+        session.refresh_from_db()
+        assert session.report == before and session.options.get("encoding") is None  # nothing changed
+
     def test_the_municipalitys_own_fields_and_the_code_helpers_are_offered_as_mapping_targets(self):
         with scoped_to(self.lam_phaya):
             CustomField.objects.create(
