@@ -613,6 +613,9 @@ def issued_subjects(issued: list) -> tuple[set[int], set[int]]:
 
 # A subject's due date is the first due date of its plan (taxes_instalment): a corrected assessment keeps
 # the dates already notified (taxes.rules.collection.corrected_plan), which its own notice may not show.
+# Once the tax notified before a correction is paid, it is the date of the first increase still unpaid
+# (LBTA s.53, STA s.19): the taxpayer is not late before it, however long ago the first date passed. On a
+# parcel of several taxpayers, the date is that of those who still owe (one who paid makes no one late).
 # The tax paid on a subject counts each taxpayer's payments up to their tax due: after a correction
 # lowered a tax already paid (taxes.services.assessment_correct), what was paid beyond the new tax is
 # the taxpayer's to claim back (LBTA s.54, STA s.24), not tax collected, and not another taxpayer's tax
@@ -632,14 +635,20 @@ WITH current AS (
     FROM taxes_payment p JOIN taxes_assessment a ON a.id = p.assessment_id
     WHERE p.municipality_id = %(m)s AND a.tax_year = %(year)s
     GROUP BY 1
+), plan_rows AS (
+    SELECT i.assessment_id, i.due_on, i.additional, COALESCE(paid.principal, 0) AS paid,
+           SUM(i.amount) OVER (PARTITION BY i.assessment_id ORDER BY i.additional, i.due_on, i.number) AS through
+    FROM current c JOIN taxes_instalment i ON i.assessment_id = c.id LEFT JOIN paid ON paid.chain = c.chain
 ), due AS (
-    SELECT i.assessment_id, MIN(i.due_on) AS due_on FROM taxes_instalment i
-    WHERE i.municipality_id = %(m)s GROUP BY 1
+    SELECT assessment_id, NOT BOOL_OR(through > paid) AS settled,
+           CASE WHEN BOOL_OR(through > paid AND NOT additional) OR NOT BOOL_OR(through > paid) THEN MIN(due_on)
+                ELSE MIN(due_on) FILTER (WHERE through > paid) END AS due_on
+    FROM plan_rows GROUP BY 1
 )
 INSERT INTO taxes_taxstatus
     (municipality_id, run_id, tax_year, parcel_id, signboard_id, tax_due, tax_paid, notice_sent, due_on)
 SELECT %(m)s, %(run)s, %(year)s, {key}, SUM(c.tax), SUM(LEAST(COALESCE(paid.principal, 0), c.tax)),
-       BOOL_OR(c.status = 'issued'), MIN(due.due_on)
+       BOOL_OR(c.status = 'issued'), COALESCE(MIN(due.due_on) FILTER (WHERE NOT due.settled), MIN(due.due_on))
 FROM current c LEFT JOIN paid ON paid.chain = c.chain LEFT JOIN due ON due.assessment_id = c.id
 WHERE c.{column} IS NOT NULL
 GROUP BY c.{column}

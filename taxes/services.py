@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -332,6 +332,18 @@ def _issue(assessment: Assessment, *, issued_on: datetime.date, acting_user) -> 
     plan = collection.plan_rows(collection.instalment_plan(assessment.tax, notified_due_on, params))
     if assessment.supersedes_id:
         old = Assessment.objects.select_for_update().get(pk=assessment.supersedes_id)
+        if old.status != AssessmentStatus.ISSUED:
+            # A rerun's draft made before the assessment it replaces was corrected (assessment_correct):
+            # issued, it would stand beside the correction as a second tax bill for the same taxpayer.
+            subject = assessment.parcel.parcel_code if assessment.parcel_id else assessment.signboard.signboard_code
+            raise ValidationError(
+                {
+                    "assessment": _(
+                        "การประเมินเดิมของ %(subject)s ถูกแก้ไขไปแล้วหลังการประเมินรอบนี้ โปรดประเมินใหม่ก่อนออกหนังสือแจ้ง"
+                    )
+                    % {"subject": subject}
+                }
+            )
         old.status = AssessmentStatus.SUPERSEDED
         old._history_user = acting_user
         old._change_reason = _("แทนที่ด้วยการประเมินแก้ไข %(id)s") % {"id": assessment.pk}
@@ -385,10 +397,13 @@ def warning_issue(*, assessment: Assessment, issued_on: datetime.date, acting_us
         raise ValidationError({"assessment": _("ส่งหนังสือแจ้งเตือนได้เฉพาะการประเมินที่แจ้งแล้ว")})
     if assessment.kind != TaxKind.LAND_BUILDING:
         raise ValidationError({"assessment": _("หนังสือแจ้งเตือนใช้กับภาษีที่ดินและสิ่งปลูกสร้าง")})
-    # The first due date of the plan, a corrected assessment keeping the dates already notified (s.53).
-    first_due = Instalment._base_manager.filter(assessment=assessment).aggregate(first=Min("due_on"))["first"]
-    if first_due is not None and issued_on <= first_due:
-        raise ValidationError({"issued_on": _("ยังไม่พ้นกำหนดชำระ %(date)s") % {"date": thai_date(first_due)}})
+    # Only for tax already in arrears on the letter's date: after a correction, the tax notified may be
+    # paid while the increase (s.53) is not yet due, though the plan's first date has long passed.
+    dues = [line["due"].due_on for line in balance(assessment, on=issued_on)["dues"]]
+    if not dues:
+        raise ValidationError({"assessment": _("การประเมินนี้ชำระครบแล้ว")})
+    if min(dues) >= issued_on:
+        raise ValidationError({"issued_on": _("ยังไม่พ้นกำหนดชำระ %(date)s") % {"date": thai_date(min(dues))}})
     params = collection_parameters(assessment.kind, assessment.tax_year)
     _lock(assessment.municipality_id, assessment.tax_year)
     return Notice.objects.create(

@@ -17,9 +17,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from municipalities.choices import Role
 from municipalities.tenancy import scoped_to
+from taxes.choices import AssessmentStatus
 from taxes.models import Assessment
 from taxes.selectors import parcel_tax_status
 from taxes.services import (
@@ -300,3 +302,70 @@ class CorrectionTests(TestCase):
             "มาตรา 53",
         ):
             assert expected in text, expected
+
+    def test_a_reruns_draft_over_an_assessment_corrected_since_is_refused_and_nothing_is_issued(self):
+        """The rerun compared the register with the tax then issued; a correction since has replaced it.
+        Issued, the draft would be a second tax bill beside the correction (both counted on the maps)."""
+        parcel = self.parcels["01A002"]
+        parcel.price_per_sq_wah = Decimal(40000)
+        parcel.save()
+        rerun = assessment_run(municipality=self.m, tax_year=2026)
+        proposal = Assessment.objects.get(run=rerun, parcel=parcel, owner=self.people["somchai"])
+        corrected = self.correct(self.house, D(2026, 9, 1), price="45000")  # 792.00, after the rerun
+        with pytest.raises(ValidationError) as error:
+            notices_issue(assessments=[proposal], issued_on=D(2026, 9, 15), acting_user=self.officer)
+        assert "01A002" in error.value.message_dict["assessment"][0]
+        proposal.refresh_from_db()
+        assert (proposal.status, proposal.notices.count(), proposal.instalments.count()) == (
+            AssessmentStatus.DRAFT,
+            0,
+            0,
+        )
+        issued = Assessment.objects.filter(parcel=parcel, owner=self.people["somchai"], status=AssessmentStatus.ISSUED)
+        assert list(issued) == [corrected]
+        assert parcel_tax_status(tax_year=2026)[parcel.pk].tax_due == Decimal("792.00")
+
+    def test_the_maps_show_no_arrears_while_only_an_increase_not_yet_due_is_unpaid(self):
+        """Somchai paid what he was notified in June; a correction today adds 160.00 due in 30 days (s.53).
+        He is not late: his parcel is part paid until then, not overdue since 30 June. A co-owner who paid
+        in full makes no one late either."""
+        co_owner = Assessment.objects.create(
+            municipality=self.m,
+            run=self.first_run,
+            tax_year=2026,
+            kind="land_building",
+            owner=self.people["company"],
+            parcel=self.house.parcel,
+            facts=BIG_FACTS,
+            tax=Decimal("30000.00"),
+        )
+        notices_issue(assessments=[co_owner], issued_on=D(2026, 2, 15), acting_user=self.officer)
+        self.pay(co_owner, "30000.00", D(2026, 6, 1), "S-CO")
+        self.pay(self.house, "552.00", D(2026, 6, 1), "S-PAID")
+        today = timezone.localdate()
+        corrected = self.correct(self.house, today, price="40000")
+        increase_due = today + datetime.timedelta(days=30)
+        assert dues_of(balance(corrected, on=today)) == [(2, increase_due, Decimal("160.00"), 0)]
+        row = parcel_tax_status(tax_year=2026)[corrected.parcel_id]
+        assert (row.status, row.tax_due, row.tax_paid, row.due_on) == (
+            "part_paid",
+            Decimal("30712.00"),
+            Decimal("30552.00"),
+            increase_due,
+        )
+
+    def test_no_warning_letter_while_nothing_is_late(self):
+        """s.61: a warning letter is for tax in arrears. After a correction the plan's first date has passed,
+        but with the tax notified paid, only the increase is owed, and it is not due before 1 October."""
+        self.pay(self.house, "552.00", D(2026, 6, 1), "N-PAID")
+        corrected = self.correct(self.house, D(2026, 9, 1), price="40000")  # +160.00 due 1 October
+        with pytest.raises(ValidationError) as error:
+            warning_issue(assessment=corrected, issued_on=D(2026, 9, 10), acting_user=self.officer)
+        assert "1 ต.ค. 2569" in error.value.message_dict["issued_on"][0]
+        assert not corrected.notices.filter(kind="warning").exists()
+        warning = warning_issue(assessment=corrected, issued_on=D(2026, 10, 5), acting_user=self.officer)
+        assert warning.due_on == D(2026, 11, 4)
+        self.pay(corrected, "193.60", D(2026, 10, 6), "N-INC")  # 160.00 + 20 % 32.00 + 1 month 1.60
+        with pytest.raises(ValidationError) as error:
+            warning_issue(assessment=corrected, issued_on=D(2026, 11, 10), acting_user=self.officer)
+        assert "ชำระครบแล้ว" in error.value.message_dict["assessment"][0]
