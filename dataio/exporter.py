@@ -366,14 +366,15 @@ def _excel_refusals(sheets: dict[str, pd.DataFrame], keys: dict[str, str], *, lt
         for header in table.columns:
             if pd.api.types.is_numeric_dtype(table[header]) or pd.api.types.is_datetime64_any_dtype(table[header]):
                 continue  # numbers, dates and booleans are short
-            values = table[header].tolist()
-            unwritable = [i for i, v in enumerate(values) if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v)]
+            unwritable, too_long = [], []
+            for i, value in enumerate(table[header].tolist()):
+                if isinstance(value, str):
+                    if ILLEGAL_CHARACTERS_RE.search(value):
+                        unwritable.append(i)
+                    if len(value) > EXCEL_CELL_CHARACTERS:
+                        too_long.append(i)
+            codes = table[keys[name]]
             if unwritable:
-                arguments = {
-                    "count": f"{len(unwritable):,}",
-                    "code": table[keys[name]].iat[unwritable[0]],
-                    "column": header,
-                }
                 if ltax:
                     text = _(
                         "ไม่ได้ส่งออก: คอลัมน์ “%(column)s” มีอักขระควบคุมที่มองไม่เห็น (เช่น การขึ้นบรรทัดด้วย Shift+Enter ของ Word) "
@@ -385,11 +386,9 @@ def _excel_refusals(sheets: dict[str, pd.DataFrame], keys: dict[str, str], *, lt
                         "ซึ่งเซลล์ของ Excel เก็บไม่ได้ %(count)s รายการ เช่น รหัส %(code)s "
                         "โปรดส่งออกเป็น GeoPackage, GeoJSON หรือ CSV"
                     )
-                messages.append(text % arguments)
-            too_long = [i for i, v in enumerate(values) if isinstance(v, str) and len(v) > EXCEL_CELL_CHARACTERS]
+                messages.append(text % _cells(header, codes, unwritable))
             if not too_long:
                 continue
-            arguments = {"count": f"{len(too_long):,}", "code": table[keys[name]].iat[too_long[0]], "column": header}
             if header == WKT_HEADER_TH:
                 text = _(
                     "ไม่ได้ส่งออก: รูปเรขาคณิต %(count)s รายการ เช่น รหัส %(code)s มีจุดยอดมากจนข้อความ WKT "
@@ -406,8 +405,13 @@ def _excel_refusals(sheets: dict[str, pd.DataFrame], keys: dict[str, str], *, lt
                     "ไม่ได้ส่งออก: คอลัมน์ “%(column)s” มีข้อความยาวเกินกว่าที่เซลล์ของ Excel เก็บได้ (32,767 ตัวอักษร) "
                     "%(count)s รายการ เช่น รหัส %(code)s ข้อความเหล่านี้จะถูกตัดท้าย โปรดส่งออกเป็น GeoPackage หรือ GeoJSON"
                 )
-            messages.append(text % arguments)
+            messages.append(text % _cells(header, codes, too_long))
     return messages
+
+
+def _cells(column: str, codes: pd.Series, rows: list[int]) -> dict:
+    """A refusal's arguments: the column, how many rows and the first one's code."""
+    return {"column": column, "count": f"{len(rows):,}", "code": codes.iat[rows[0]]}
 
 
 def _workbook(sheets: dict[str, pd.DataFrame], keys: dict[str, str], *, ltax: bool = False) -> bytes:
